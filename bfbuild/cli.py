@@ -1,0 +1,205 @@
+"""The bfbuild command line. Exit codes: 0 success, 1 build or test failure, 2 bad input or usage."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+from typing import List, Optional
+
+from .errors import BfError, BuildFailure
+from .workspace import OUTPUT_DIR
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("configuration")
+    group.add_argument("--cpu", help="CPU target(s) from //cpus, comma separated (a matrix)")
+    group.add_argument("--pgo", help="PGO mode(s): off, instrument, on; comma separated")
+    group.add_argument("--toolchain", help="toolchain(s) from toolchains/*.yaml, comma separated")
+    group = parser.add_argument_group("execution")
+    group.add_argument("-j", "--jobs", type=int, default=0, help="parallel actions (default: CPUs)")
+    group.add_argument("-k", "--keep-going", action="store_true",
+                       help="build as much as possible after a failure")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="show Python tracebacks with errors")
+    parser = argparse.ArgumentParser(prog="bfbuild", parents=[common],
+                                     description="Build, boot and test unikernels from YAML targets.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build = commands.add_parser("build", parents=[common], help="build targets")
+    build.add_argument("patterns", nargs="+", metavar="TARGET", help="labels or patterns (//pkg/...)")
+    _add_build_options(build)
+
+    run = commands.add_parser("run", parents=[common], help="build an image and boot it in QEMU")
+    run.add_argument("label", metavar="TARGET")
+    run.add_argument("--timeout", type=float, default=None, help="seconds before QEMU is stopped")
+    run.add_argument("qemu_args", nargs="*", metavar="QEMU_ARG", help="after --: extra QEMU arguments")
+    _add_build_options(run)
+
+    test = commands.add_parser("test", parents=[common], help="build and run boot tests")
+    test.add_argument("patterns", nargs="*", default=["//..."], metavar="TARGET")
+    test.add_argument("--rerun", action="store_true", help="run tests even if a cached pass exists")
+    _add_build_options(test)
+
+    query = commands.add_parser("query", parents=[common], help="query the target graph")
+    query.add_argument("expression", help="e.g. 'deps(//images:tinyllama)', 'somepath(//a:x, //b:y)'")
+
+    commands.add_parser("clean", parents=[common], help=f"remove {OUTPUT_DIR}/")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verbose = "-v" in argv or "--verbose" in argv
+    try:
+        return _main(argv)
+    except BfError as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"bfbuild: {'FAILED' if exc.exit_code == EXIT_FAILED else 'error'}: {exc}", file=sys.stderr)
+        if not verbose and exc.__cause__ is not None and exc.exit_code == EXIT_USAGE:
+            print("  (run with --verbose for the Python traceback)", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("bfbuild: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: List[str]) -> int:
+    from .plugins import make_plugin_manager
+    from .workspace import load_workspace
+
+    workspace, plugin_manager, problem = None, None, None
+    try:
+        workspace = load_workspace()
+        plugin_manager = make_plugin_manager(workspace)
+    except BfError as exc:
+        problem = exc  # raised after parsing, so that --help works anywhere
+    parser = make_parser()
+    if plugin_manager is not None:
+        plugin_manager.hook.bfbuild_addoption(parser=parser)
+    options = parser.parse_args(argv)
+    if problem is not None:
+        raise problem
+    if options.command == "clean":
+        return _clean(workspace)
+    plugin_manager.hook.bfbuild_configure(workspace=workspace, options=options)
+    from .session import Session
+    session = Session(workspace, plugin_manager)
+    handler = {"build": _build, "run": _run, "test": _test, "query": _query}[options.command]
+    return handler(session, options)
+
+
+def _clean(workspace) -> int:
+    out = workspace.path(OUTPUT_DIR)
+    if out.exists():
+        shutil.rmtree(out)
+    print(f"removed {OUTPUT_DIR}/")
+    return EXIT_OK
+
+
+def _configs(session, options):
+    return session.configurations(options.cpu, options.pgo, options.toolchain)
+
+
+def _build_and_report(session, labels, configs, options):
+    analysis = session.analyse(labels, configs)
+    shared = f", {analysis.shared_actions} shared between configurations" if len(configs) > 1 else ""
+    print(f"bfbuild: {len(labels)} target(s) x {len(configs)} configuration(s): "
+          f"{len(analysis.graph.actions)} actions{shared}")
+    result = session.execute(analysis, jobs=options.jobs, keep_going=options.keep_going)
+    ran = len(result.executed)
+    print(f"bfbuild: {'done' if result.ok else 'FAILED'}: {ran} action(s) run, "
+          f"{result.total_actions - ran} up to date, {result.seconds:.2f}s")
+    return analysis, result
+
+
+def _build(session, options) -> int:
+    labels = session.labels(options.patterns)
+    analysis, result = _build_and_report(session, labels, _configs(session, options), options)
+    if result.ok:
+        for configured in analysis.top:
+            for path in configured.files():
+                print(f"  {configured.label} ({configured.config.name}): {path}")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _run(session, options) -> int:
+    from .providers import CpuInfo, ImageInfo
+    from .qemu import boot, qemu_argv
+
+    labels = session.labels([options.label])
+    configs = _configs(session, options)
+    if len(labels) != 1 or len(configs) != 1:
+        raise BfError("run takes one target in one configuration",
+                      hint="name a single image target and at most one value per axis")
+    analysis, result = _build_and_report(session, labels, configs, options)
+    if not result.ok:
+        return EXIT_FAILED
+    configured = analysis.top[0]
+    image = configured.get(ImageInfo)
+    if image is None:
+        raise BfError(f"{configured.label} is not an image target (rule "
+                      f"'{configured.target.rule.name}')", hint="run an 'image' target")
+    qemu = session.toolchains.host_tool(image.qemu_system)
+    cpu = session.analyzer.axis_target("cpu", configs[0]["cpu"]).get(CpuInfo)
+    argv = qemu_argv(qemu.path, str(session.root / image.image), cpu.qemu_cpu if cpu else None,
+                     extra=options.qemu_args)
+    print(f"bfbuild: booting {image.image} ({' '.join(argv[1:])})", flush=True)
+    outcome = boot(argv, options.timeout, on_line=lambda line: print(line, flush=True))
+    print(f"bfbuild: {configured.label}: {outcome.describe()}")
+    return EXIT_OK if outcome.success else EXIT_FAILED
+
+
+def _test(session, options) -> int:
+    from .providers import TestInfo
+
+    labels = [l for l in session.labels(options.patterns) if session.targets[l].rule.test]
+    if not labels:
+        raise BfError(f"no test targets match {' '.join(options.patterns)}",
+                      hint="test targets use a test rule such as 'boot_test'")
+    configs = _configs(session, options)
+    analysis = session.analyse(labels, configs)
+    tests = [(ct, ct.get(TestInfo)) for ct in analysis.top]
+    if options.rerun:
+        for _, info in tests:
+            path = session.root / info.result
+            if path.exists():
+                path.unlink()
+    options.keep_going = True  # one failing test must not hide the others
+    print(f"bfbuild: {len(tests)} test(s), {len(analysis.graph.actions)} actions")
+    result = session.execute(analysis, jobs=options.jobs, keep_going=True)
+    ran = {tuple(r["outputs"]) for r in result.executed if r["mnemonic"] == "TEST"}
+    passed = failed = cached = 0
+    for configured, info in tests:
+        done = (session.root / info.result).exists()
+        fresh = (info.result,) in ran
+        if done and not fresh:
+            state, cached = "PASSED (cached)", cached + 1
+        elif done:
+            state, passed = "PASSED", passed + 1
+        else:
+            state, failed = "FAILED", failed + 1
+        print(f"  {state:16} {configured.label} ({configured.config.name})  log: {info.log}")
+    print(f"{passed + cached} passed, {failed} failed")
+    return EXIT_OK if failed == 0 and result.ok else EXIT_FAILED
+
+
+def _query(session, options) -> int:
+    from .query import Query
+
+    for label in Query(session.targets).evaluate(options.expression):
+        target = session.targets[label]
+        print(f"{label}" + (f"  ({target.rule.name})" if options.verbose else ""))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

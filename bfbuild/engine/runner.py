@@ -1,0 +1,57 @@
+"""Runs the SCons engine on an action graph and reads back what it did."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List
+
+from ..graph import ActionGraph
+from ..workspace import STATE_DIR
+
+ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    total_actions: int
+    executed: List[dict] = field(default_factory=list)  # one record per action that ran
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> List[dict]:
+        return [r for r in self.executed if not r["ok"]]
+
+
+def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = False) -> BuildResult:
+    started = time.time()
+    state = root / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    graph_file = state / "graph.json"
+    record_file = state / "last_build.jsonl"
+    graph.write(graph_file)
+    if record_file.exists():
+        record_file.unlink()
+    if not graph.goals:
+        return BuildResult(ok=True, total_actions=0, seconds=time.time() - started)
+    argv = [sys.executable, "-m", "SCons", "-f", str(ENGINE_SCRIPT), "-C", str(root), "-Q", "-s",
+            "--hash-format=sha256", "--no-site-dir", f"-j{jobs or os.cpu_count() or 1}",
+            f"BFGRAPH={graph_file}", f"BFRECORD={record_file}", f"BFSTATE={state}"]
+    if keep_going:
+        argv.append("-k")
+    env = dict(os.environ)
+    env.pop("SCONSFLAGS", None)
+    # The engine imports bfbuild from wherever this process found it.
+    package_parent = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(argv, cwd=root, env=env)
+    executed = []
+    if record_file.exists():
+        executed = [json.loads(line) for line in record_file.read_text().splitlines() if line]
+    return BuildResult(ok=proc.returncode == 0, total_actions=len(graph.actions),
+                       executed=executed, seconds=time.time() - started)

@@ -1,0 +1,85 @@
+# The fixed SCons script bfbuild runs with `scons -f`. It reads the analysed action graph as data
+# (ARGUMENTS: BFGRAPH, BFRECORD, BFSTATE) and declares one SCons node per action:
+#   - content signatures (sha256 via --hash-format), never timestamps;
+#   - each action's key (command line, environment, tool identities) is in its signature;
+#   - header dependencies come from the depfiles the previous build wrote.
+# The work of each action is done by bfbuild.engine.steps.run_action.
+import json
+import os
+import sys
+import threading
+import time
+
+from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default, Environment,  # noqa: F401
+                          SConsignFile)
+
+from bfbuild.engine.steps import header_dependencies, run_action
+
+graph = json.load(open(ARGUMENTS["BFGRAPH"]))
+record_path = ARGUMENTS["BFRECORD"]
+state_dir = ARGUMENTS["BFSTATE"]
+total = len(graph["actions"])
+lock = threading.Lock()
+counter = [0]
+
+SConsignFile(os.path.join(state_dir, "sconsign"))
+env = Environment(tools=[], SCANNERS=[], BUILDERS={})
+env.Decider("content")
+
+
+def _execute(target, source, env):
+    spec = graph["actions"][env["BFINDEX"]]
+    with lock:
+        counter[0] += 1
+        detail = f" {spec['progress']}" if spec.get("progress") else ""
+        sys.stdout.write(f"[{counter[0]}/{total}] {spec['mnemonic']} {spec['owner']}{detail} "
+                         f"({spec['config']})\n")
+        sys.stdout.flush()
+    started = time.time()
+    ok, text = run_action(spec)
+    elapsed = time.time() - started
+    if ok and spec.get("depfile"):
+        _store_header_dependencies(target, spec, env)
+    with lock:
+        if text.strip():
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        if not ok:
+            sys.stdout.write(f"FAILED: {spec['mnemonic']} {spec['owner']} ({spec['config']})\n")
+        sys.stdout.flush()
+        with open(record_path, "a") as record:
+            record.write(json.dumps({"mnemonic": spec["mnemonic"], "owner": spec["owner"],
+                                     "config": spec["config"], "outputs": spec["outputs"],
+                                     "ok": ok, "seconds": round(elapsed, 4)}) + "\n")
+    return 0 if ok else 1
+
+
+def _store_header_dependencies(targets, spec, env):
+    """Make the headers the compiler just reported this build's recorded dependencies.
+
+    SCons records a target's dependency list after the action ran, from the node's `depends`.
+    On a first build that list lacks the headers (no depfile yet), so the next build would see
+    new dependencies and rebuild. Setting it to the fresh depfile's list, in the order the next
+    build will declare it, makes that next build a no-op.
+    """
+    nodes = [env.fs.File(path) for path in header_dependencies(spec)]
+    for node in nodes:
+        node.get_csig()
+    for target_node in targets:
+        target_node.depends = list(nodes)
+        target_node.depends_set = set(nodes)
+
+
+# One function action for all: its code is constant, so the signature is decided by BFKEY.
+_action = Action(_execute, strfunction=lambda target, source, env: None, varlist=["BFKEY"])
+
+for index, spec in enumerate(graph["actions"]):
+    nodes = env.Command(spec["outputs"], spec["inputs"], _action, BFINDEX=index, BFKEY=spec["key"])
+    if spec.get("depfile"):
+        headers = header_dependencies(spec, only_existing=False)
+        present = [dep for dep in headers if os.path.exists(dep)]
+        if present:
+            env.Depends(nodes, present)
+        if len(present) != len(headers):
+            AlwaysBuild(nodes)  # a header the last build read is gone: recompile to find out
+
+Default(graph["goals"])

@@ -1,0 +1,145 @@
+"""Running one action inside the SCons engine: atomic outputs, captured output, a record line.
+
+Outputs are first written under a `.bftmp/` folder beside their final place and renamed only when
+the action succeeded, so an interrupted or failed action never leaves a file a later build could
+take as up to date.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from typing import Dict, List, Sequence
+
+TMP_DIR = ".bftmp"
+_FLAG_PREFIX = re.compile(r"^-{1,2}[A-Za-z][A-Za-z0-9_-]*=?$")
+
+
+class StepError(Exception):
+    """Raised by a Python step to fail its action with a message (no traceback is shown)."""
+
+
+def temporary_path(output: str) -> str:
+    head, tail = os.path.split(output)
+    return os.path.join(head, TMP_DIR, tail)
+
+
+def redirect_argv(argv: Sequence[str], outputs: Sequence[str]) -> List[str]:
+    """Point every mention of an output (alone, or after a flag like -o or --out=) at its temp path."""
+    mapping = {out: temporary_path(out) for out in outputs}
+    redirected = []
+    for arg in argv:
+        if arg in mapping:
+            arg = mapping[arg]
+        else:
+            for out, tmp in mapping.items():
+                if arg.endswith(out) and _FLAG_PREFIX.match(arg[: -len(out)]):
+                    arg = arg[: -len(out)] + tmp
+                    break
+        redirected.append(arg)
+    return redirected
+
+
+def action_environment(extra: Dict[str, str]) -> Dict[str, str]:
+    """A small fixed environment: actions must not depend on the caller's shell."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
+           "SOURCE_DATE_EPOCH": "0"}
+    if "HOME" in os.environ:
+        env["HOME"] = os.environ["HOME"]
+    env.update(extra)
+    return env
+
+
+def run_action(spec: Dict) -> "tuple[bool, str]":
+    """Run one action; returns (ok, text to show). Outputs appear only if ok."""
+    outputs = spec["outputs"]
+    for out in outputs:
+        os.makedirs(os.path.dirname(temporary_path(out)) or ".", exist_ok=True)
+        _remove(temporary_path(out))
+    tmp_outputs = [temporary_path(out) for out in outputs]
+    if spec.get("function"):
+        ok, text = _run_python_step(spec, tmp_outputs)
+    else:
+        ok, text = _run_command(spec, tmp_outputs)
+    if ok:
+        missing = [out for out, tmp in zip(outputs, tmp_outputs) if not os.path.exists(tmp)]
+        if missing:
+            ok = False
+            text += f"\naction did not write its declared output(s): {', '.join(missing)}"
+    if ok:
+        for out, tmp in zip(outputs, tmp_outputs):
+            os.replace(tmp, out)
+    else:
+        for tmp in tmp_outputs:
+            _remove(tmp)
+    return ok, text
+
+
+def _run_command(spec: Dict, tmp_outputs: List[str]) -> "tuple[bool, str]":
+    argv = redirect_argv(spec["argv"], spec["outputs"])
+    try:
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env=action_environment(spec.get("env") or {}))
+    except OSError as exc:
+        return False, f"cannot run {argv[0]}: {exc}"
+    text = proc.stdout.decode(errors="replace")
+    if proc.returncode != 0:
+        text = f"command failed with exit status {proc.returncode}:\n  {' '.join(spec['argv'])}\n{text}"
+    return proc.returncode == 0, text
+
+
+def _run_python_step(spec: Dict, tmp_outputs: List[str]) -> "tuple[bool, str]":
+    module_name, func_name = spec["function"].split(":", 1)
+    try:
+        function = getattr(importlib.import_module(module_name), func_name)
+        text = function(inputs=spec["inputs"], outputs=tmp_outputs,
+                        params=json.loads(spec["params"])) or ""
+        return True, text
+    except StepError as exc:
+        return False, str(exc)
+    except Exception as exc:  # a bug in a step: report it as that action's failure
+        import traceback
+        return False, f"python step {spec['function']} raised:\n{traceback.format_exc()}"
+
+
+def _remove(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def parse_depfile(path: str) -> List[str]:
+    """Prerequisites of a make-style depfile (as written by clang -MD), without the target."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read().replace("\\\n", " ")
+    deps: List[str] = []
+    for line in text.splitlines():
+        if ":" not in line:
+            continue
+        _, _, rest = line.partition(": ")
+        if not rest and line.rstrip().endswith(":"):
+            continue
+        # Spaces inside a path are written as '\ '.
+        for token in re.split(r"(?<!\\)\s+", rest.strip()):
+            if token:
+                deps.append(token.replace("\\ ", " "))
+    return deps
+
+
+def header_dependencies(spec: Dict, only_existing: bool = True) -> List[str]:
+    """The files an action's depfile lists beyond its declared inputs, deduplicated, in order."""
+    depfile = spec.get("depfile")
+    if not depfile or not os.path.exists(depfile):
+        return []
+    declared = set(spec["inputs"])
+    found = [dep for dep in dict.fromkeys(parse_depfile(depfile)) if dep not in declared]
+    return [dep for dep in found if os.path.exists(dep)] if only_existing else found

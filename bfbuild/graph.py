@@ -1,0 +1,67 @@
+"""The action graph: every action of the requested configured targets, checked for conflicts."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+from .actions import Action
+from .analysis import ConfiguredTarget
+from .errors import BfError
+
+
+@dataclass
+class ActionGraph:
+    actions: List[Action]
+    goals: List[str]  # outputs the user asked for
+    top: List[ConfiguredTarget] = field(default_factory=list)
+
+    def producers(self) -> Dict[str, Action]:
+        return {out: action for action in self.actions for out in action.outputs}
+
+    def to_json(self) -> Dict:
+        return {"version": 1, "goals": self.goals, "actions": [a.to_json() for a in self.actions]}
+
+    def write(self, path: Path) -> None:
+        """Write atomically: the engine must never read half a graph."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(self.to_json(), indent=1))
+        os.replace(tmp, path)
+
+
+def reachable(roots: Iterable[ConfiguredTarget]) -> List[ConfiguredTarget]:
+    seen: Dict[int, ConfiguredTarget] = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        stack.extend(node.deps)
+    return list(seen.values())
+
+
+def build_action_graph(roots: List[ConfiguredTarget], goals: List[str]) -> ActionGraph:
+    actions: List[Action] = []
+    writers: Dict[str, Action] = {}
+    for configured in reachable(roots):
+        for action in configured.actions:
+            for output in action.outputs:
+                other = writers.get(output)
+                if other is not None and other is not action:
+                    raise BfError(f"two actions write {output}: {other.mnemonic} of {other.owner} "
+                                  f"({other.config}) and {action.mnemonic} of {action.owner} "
+                                  f"({action.config})",
+                                  hint="give one of the targets a different name or output")
+                writers[output] = action
+            actions.append(action)
+    produced = set(writers)
+    for action in actions:
+        for source in action.inputs:
+            if source.startswith("bfout/") and source not in produced:
+                raise BfError(f"{action.owner}: input {source} is not produced by any action",
+                              hint="this is a bug in the rule that declared the action")
+    return ActionGraph(actions=actions, goals=goals, top=roots)

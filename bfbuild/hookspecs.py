@@ -1,0 +1,77 @@
+"""Every hook a bfbuild plugin may implement, grouped by phase.
+
+A plugin is a module with functions decorated by ``bfbuild.hookimpl`` whose names match the specs
+below. Built-in rules (the ``plugins/`` folder, installed as ``bfbuild_plugins``) register through
+the ``bfbuild.plugins`` entry-point group exactly like third-party ones; a workspace adds its own by
+listing module names or ``.py`` paths under ``plugins:`` in its root BUILD.yaml.
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("bfbuild")
+
+
+# -- start-up ---------------------------------------------------------------------------------
+
+@hookspec
+def bfbuild_addoption(parser):
+    """Add command-line options.
+
+    :param argparse.ArgumentParser parser: the parser shared by every sub-command; options added
+        here are visible in the parsed namespace that ``bfbuild_configure`` receives.
+    """
+
+
+@hookspec
+def bfbuild_configure(workspace, options):
+    """Called once after plugins are loaded and the command line is parsed.
+
+    :param bfbuild.workspace.Workspace workspace: the workspace root and its settings.
+    :param argparse.Namespace options: the parsed command line.
+    """
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+@hookspec
+def bfbuild_register_rules():
+    """Return a list of :class:`bfbuild.rules.Rule` this plugin provides.
+
+    A rule's name is what a target's ``rule:`` key refers to; two plugins registering the same
+    name is an error naming both.
+    """
+
+
+@hookspec
+def bfbuild_loaded(targets):
+    """Inspect the loaded target set before analysis; raise ``bfbuild.errors.BfError`` to reject it.
+
+    :param bfbuild.loading.TargetSet targets: every validated target of the workspace.
+    """
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+@hookspec
+def bfbuild_analysis_finished(graph):
+    """Inspect the action graph before it is executed (for example to audit command lines).
+
+    :param bfbuild.graph.ActionGraph graph: the actions of every requested configuration.
+    """
+
+
+# -- execution --------------------------------------------------------------------------------
+
+@hookspec
+def bfbuild_build_finished(result):
+    """Called after the execution engine returns.
+
+    :param bfbuild.engine.runner.BuildResult result: success, the actions run, wall time.
+    """
+
+
+@hookspec
+def bfbuild_test_report(report):
+    """Called for each boot test once its result is known.
+
+    :param bfbuild.testing.TestReport report: label, configuration, passed, cached, log path.
+    """

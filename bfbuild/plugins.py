@@ -1,0 +1,73 @@
+"""The plugin manager: built-in and third-party rules through entry points, workspace-local ones
+listed in BUILD.yaml."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Dict
+
+import pluggy
+
+from . import hookspecs
+from .errors import BfError
+from .rules import Rule
+from .workspace import BUILD_FILE, Workspace
+
+ENTRY_POINT_GROUP = "bfbuild.plugins"
+
+
+def make_plugin_manager(workspace: Workspace = None) -> pluggy.PluginManager:
+    manager = pluggy.PluginManager("bfbuild")
+    manager.add_hookspecs(hookspecs)
+    try:
+        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    except Exception as exc:  # a broken third-party package must not crash with a traceback
+        raise BfError(f"a plugin of the '{ENTRY_POINT_GROUP}' entry-point group failed to load: "
+                      f"{type(exc).__name__}: {exc}",
+                      hint="reinstall or uninstall the package that provides it (pip list)") from exc
+    if workspace is not None:
+        for index, entry in enumerate(workspace.plugins):
+            module = _import_workspace_plugin(workspace, entry, index)
+            if not manager.is_registered(module):
+                manager.register(module, name=f"workspace:{entry}")
+    return manager
+
+
+def _import_workspace_plugin(workspace: Workspace, entry: str, index: int):
+    line = workspace.settings["plugins"].line_of(index)
+    try:
+        if entry.endswith(".py"):
+            path = workspace.path(entry)
+            if not path.is_file():
+                raise BfError(f"plugin file '{entry}' does not exist", file=BUILD_FILE, line=line,
+                              hint="paths under 'plugins:' are relative to the workspace root")
+            name = "bfbuild_workspace_plugin_" + entry[:-3].replace("/", "_").replace("-", "_")
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            return module
+        return importlib.import_module(entry)
+    except BfError:
+        raise
+    except Exception as exc:
+        raise BfError(f"plugin '{entry}' failed to import: {type(exc).__name__}: {exc}",
+                      file=BUILD_FILE, line=line,
+                      hint="fix the plugin module, or remove it from 'plugins:'") from exc
+
+
+def collect_rules(manager: pluggy.PluginManager) -> Dict[str, Rule]:
+    rules: Dict[str, Rule] = {}
+    owners: Dict[str, str] = {}
+    for impl in manager.hook.bfbuild_register_rules.get_hookimpls():
+        plugin_name = impl.plugin_name
+        for rule in impl.function() or []:
+            if not isinstance(rule, Rule):
+                raise BfError(f"plugin '{plugin_name}' registered {rule!r}, which is not a bfbuild.rules.Rule")
+            if rule.name in rules:
+                raise BfError(f"rule '{rule.name}' is registered twice: by '{owners[rule.name]}' "
+                              f"and by '{plugin_name}'", hint="rename one of the rules")
+            rules[rule.name] = rule
+            owners[rule.name] = plugin_name
+    return rules

@@ -1,0 +1,76 @@
+"""Providers: the typed facts a rule hands to the rules that depend on it.
+
+A rule returns a list of provider objects; a dependant asks for one by type
+(`ctx.dep(label).get(ObjectsInfo)`). Plugins may define their own dataclasses the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class DefaultInfo:
+    """The files a target builds: what `bfbuild build` reports and a `source` attribute takes."""
+
+    files: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectsInfo:
+    """Relocatable objects to link."""
+
+    objects: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    """A linked ELF executable, its flat binary, and its linker map."""
+
+    elf: str
+    flat: Optional[str] = None
+    map: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """A bootable raw disk image, and how to boot it."""
+
+    image: str
+    kernel_elf: Optional[str] = None
+    qemu_system: str = "qemu-system-i386"
+    qemu_cpu: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    """A CPU definition: compiler flags, CPUID features the kernel needs, QEMU model to test it."""
+
+    tag: str
+    cflags: Tuple[str, ...] = ()
+    required_features: Tuple[str, ...] = ()
+    qemu_cpu: str = "qemu32"
+
+
+@dataclass(frozen=True)
+class TestInfo:
+    """A test's result file, written only when the test passed."""
+
+    result: str
+    log: str
+    image: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ConfigInfo:
+    """Free-form values a rule exports (kept for rules that need a small fact from another)."""
+
+    values: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CcInfo:
+    """What C compiles of dependants need: include folders and the headers behind them."""
+
+    includes: Tuple[str, ...] = ()
+    headers: Tuple[str, ...] = ()

@@ -1,0 +1,90 @@
+"""Booting an image in QEMU: the command line, the serial console, and what the exit status means.
+
+The kernel leaves QEMU through the isa-debug-exit device: writing V to port 0xF4 makes QEMU exit
+with status (V << 1) | 1. Success is V = 0x10 (status 33), a kernel panic V = 0x11 (status 35);
+these must match kernel/include/bf/exit.h. Status 0 is never success: QEMU also exits 0 when the
+guest triple-faults under -no-reboot.
+"""
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+DEBUG_EXIT_PORT = 0xF4
+SUCCESS_STATUS = (0x10 << 1) | 1
+PANIC_STATUS = (0x11 << 1) | 1
+
+
+def qemu_argv(qemu: str, image: str, cpu_model: Optional[str] = None, memory: str = "64M",
+              extra: Sequence[str] = ()) -> List[str]:
+    argv = [qemu, "-drive", f"file={image},format=raw,if=ide,index=0", "-display", "none",
+            "-serial", "stdio", "-monitor", "none", "-no-reboot", "-m", memory,
+            "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+    if cpu_model:
+        argv += ["-cpu", cpu_model]
+    return argv + list(extra)
+
+
+def describe_status(status: Optional[int], timed_out: bool = False) -> str:
+    if timed_out:
+        return "timed out (the kernel never exited through isa-debug-exit)"
+    if status == SUCCESS_STATUS:
+        return f"success (exit status {status})"
+    if status == PANIC_STATUS:
+        return f"kernel panic (exit status {status})"
+    if status == 0:
+        return "QEMU exited with status 0: a triple fault or reset, not a clean exit"
+    if status is not None and status & 1 and status > 1:
+        return f"kernel exited with code {status >> 1:#x} (exit status {status})"
+    return f"QEMU failed (exit status {status})"
+
+
+@dataclass
+class BootResult:
+    status: Optional[int]
+    timed_out: bool
+    lines: List[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return not self.timed_out and self.status == SUCCESS_STATUS
+
+    def describe(self) -> str:
+        return describe_status(self.status, self.timed_out)
+
+
+def boot(argv: Sequence[str], timeout: Optional[float],
+         on_line: Optional[Callable[[str], None]] = None) -> BootResult:
+    """Run QEMU, collecting serial lines (and passing each to on_line) until it exits or times out."""
+    started = time.time()
+    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    lines: List[str] = []
+
+    def pump():
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            lines.append(line)
+            if on_line:
+                on_line(line)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        proc.kill()
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.kill()
+        proc.wait()
+        raise
+    reader.join(timeout=5)
+    return BootResult(status=None if timed_out else proc.returncode, timed_out=timed_out,
+                      lines=lines, seconds=time.time() - started)

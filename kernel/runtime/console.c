@@ -1,0 +1,185 @@
+/* kprintf and friends on top of the serial and VGA drivers. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <bf/console.h>
+#include <bf/serial.h>
+#include <bf/vga.h>
+
+void kputc(char c)
+{
+    serial_putc(c);
+    vga_putc(c);
+}
+
+void kputs(const char *s)
+{
+    while (*s)
+        kputc(*s++);
+}
+
+struct spec {
+    bool left;              /* '-' */
+    bool zero;              /* '0' */
+    unsigned width;
+};
+
+static int emit_padded(const char *prefix, const char *body, unsigned len,
+                       const struct spec *sp)
+{
+    unsigned plen = 0;
+    while (prefix[plen])
+        plen++;
+    unsigned total = plen + len;
+    unsigned pad = sp->width > total ? sp->width - total : 0;
+    int n = 0;
+
+    if (!sp->left && !sp->zero)
+        for (; pad; pad--, n++)
+            kputc(' ');
+    for (unsigned i = 0; i < plen; i++, n++)
+        kputc(prefix[i]);
+    /* Zero padding goes between the sign/prefix and the digits. */
+    if (!sp->left && sp->zero)
+        for (; pad; pad--, n++)
+            kputc('0');
+    for (unsigned i = 0; i < len; i++, n++)
+        kputc(body[i]);
+    for (; pad; pad--, n++)
+        kputc(' ');
+    return n;
+}
+
+static int emit_number(unsigned long long v, unsigned base, bool upper,
+                       const char *prefix, const struct spec *sp)
+{
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char buf[24];
+    unsigned i = sizeof(buf);
+
+    do {
+        buf[--i] = digits[v % base];
+        v /= base;
+    } while (v);
+    return emit_padded(prefix, buf + i, (unsigned)(sizeof(buf) - i), sp);
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+    int n = 0;
+
+    for (; *fmt; fmt++) {
+        if (*fmt != '%') {
+            kputc(*fmt);
+            n++;
+            continue;
+        }
+        fmt++;
+
+        struct spec sp = { false, false, 0 };
+        for (;; fmt++) {
+            if (*fmt == '-')
+                sp.left = true;
+            else if (*fmt == '0')
+                sp.zero = true;
+            else
+                break;
+        }
+        if (*fmt == '*') {
+            int w = va_arg(ap, int);
+            if (w < 0) {
+                sp.left = true;
+                w = -w;
+            }
+            sp.width = (unsigned)w;
+            fmt++;
+        } else {
+            while (*fmt >= '0' && *fmt <= '9')
+                sp.width = sp.width * 10 + (unsigned)(*fmt++ - '0');
+        }
+
+        int longs = 0;      /* 0: int, 1: long, 2: long long */
+        while (*fmt == 'l') {
+            longs++;
+            fmt++;
+        }
+        if (*fmt == 'z')    /* size_t is 32 bits here, same as int */
+            fmt++;
+
+        switch (*fmt) {
+        case 'd':
+        case 'i': {
+            long long v;
+            if (longs >= 2)
+                v = va_arg(ap, long long);
+            else if (longs == 1)
+                v = va_arg(ap, long);
+            else
+                v = va_arg(ap, int);
+            /* Negate in unsigned arithmetic so LLONG_MIN works. */
+            unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+                                         : (unsigned long long)v;
+            n += emit_number(u, 10, false, v < 0 ? "-" : "", &sp);
+            break;
+        }
+        case 'u':
+        case 'x':
+        case 'X': {
+            unsigned long long v;
+            if (longs >= 2)
+                v = va_arg(ap, unsigned long long);
+            else if (longs == 1)
+                v = va_arg(ap, unsigned long);
+            else
+                v = va_arg(ap, unsigned int);
+            n += emit_number(v, *fmt == 'u' ? 10 : 16, *fmt == 'X', "", &sp);
+            break;
+        }
+        case 'p': {
+            struct spec pp = { sp.left, true, 10 }; /* "0x" + 8 digits */
+            uintptr_t v = (uintptr_t)va_arg(ap, void *);
+            n += emit_number(v, 16, false, "0x", &pp);
+            break;
+        }
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            n += emit_padded("", &c, 1, &sp);
+            break;
+        }
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            if (!s)
+                s = "(null)";
+            unsigned len = 0;
+            while (s[len])
+                len++;
+            sp.zero = false;
+            n += emit_padded("", s, len, &sp);
+            break;
+        }
+        case '%':
+            kputc('%');
+            n++;
+            break;
+        case '\0':
+            /* Lone '%' at the end: stop rather than read past the NUL. */
+            return n;
+        default:
+            /* Unknown conversion: show it so the mistake is visible. */
+            kputc('%');
+            kputc(*fmt);
+            n += 2;
+            break;
+        }
+    }
+    return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}

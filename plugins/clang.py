@@ -1,0 +1,69 @@
+"""clang: compile freestanding C sources for the configuration's CPU, one object per source.
+
+Flags come from three places, in this order: the CPU target (-march, SIMD), the rule's fixed
+freestanding flags, the target's `opt`, `copts` and `defines`. `$(cpu)` and `$(toolchain)` in a
+define are replaced by the configuration's values. Header dependencies are read from the depfile
+clang writes (-MD), so editing a header recompiles exactly the sources that include it.
+"""
+from bfbuild import hookimpl
+from bfbuild.providers import CcInfo, DefaultInfo, ObjectsInfo
+from bfbuild.rules import Rule
+from bfbuild.schema import Attr
+
+# Freestanding 32-bit x86: no host libc (not even its headers: -nostdlibinc keeps only clang's own
+# stdint.h/stdarg.h), no PIC, no stack protector (nothing sets up its canary).
+BASE_FLAGS = ("--target=i686-unknown-none-elf", "-m32", "-ffreestanding", "-fno-pic", "-fno-pie",
+              "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-nostdlibinc", "-fno-asynchronous-unwind-tables",
+              "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fdebug-compilation-dir=.")
+
+ATTRS = {
+    "srcs": Attr("source_list", required=True, doc=".c files to compile"),
+    "hdrs": Attr("source_list", doc="headers this target offers to its dependants"),
+    "includes": Attr("string_list", doc="include folders (relative to the package) exported to dependants"),
+    "deps": Attr("label_list", doc="clang or archive targets whose headers these sources use"),
+    "opt": Attr("string", default="O2", values=["O0", "O1", "O2", "O3", "Os", "Oz"],
+                doc="optimisation level, passed as -O<level>"),
+    "copts": Attr("string_list", doc="extra compiler flags"),
+    "defines": Attr("string_dict", doc="-D NAME=VALUE; $(cpu) and $(toolchain) are substituted"),
+}
+
+
+def _substitute(text: str, ctx) -> str:
+    for axis in ("cpu", "toolchain"):
+        text = text.replace(f"$({axis})", ctx.config[axis])
+    return text
+
+
+def analyse(ctx):
+    cc = ctx.tool("cc")
+    cpu = ctx.cpu()
+    package = ctx.label.package
+    own_includes = tuple("/".join(p for p in (package, folder) if p) or "." for folder in ctx.attr["includes"])
+    includes, headers = list(own_includes), list(ctx.files("hdrs"))
+    for dep in ctx.deps("deps"):
+        info = dep.get(CcInfo)
+        if info is None:
+            raise ctx.fail(f"dependency {dep.label} provides no headers (CcInfo)",
+                           hint="'deps' of a clang target takes clang or archive targets")
+        includes.extend(info.includes)
+        headers.extend(info.headers)
+    includes = list(dict.fromkeys(includes))
+    flags = [*cpu.cflags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
+    flags += [f"-I{folder}" for folder in includes]
+    flags += [f"-D{name}={_substitute(value, ctx)}" for name, value in sorted(ctx.attr["defines"].items())]
+    objects = []
+    for src in ctx.files("srcs"):
+        stem = src[len(package) + 1:] if package and src.startswith(package + "/") else src.rsplit("/", 1)[-1]
+        obj = ctx.output(stem.rsplit(".", 1)[0] + ".o")
+        depfile = obj + ".d"
+        argv = [cc.path, *flags, "-MD", "-MF", depfile, "-c", src, "-o", obj]
+        ctx.action("CC", argv, inputs=[src, *headers], outputs=[obj, depfile], tools=[cc],
+                   depfile=depfile, progress=src)
+        objects.append(obj)
+    return [DefaultInfo(tuple(objects)), ObjectsInfo(tuple(objects)),
+            CcInfo(tuple(includes), tuple(dict.fromkeys(headers)))]
+
+
+@hookimpl
+def bfbuild_register_rules():
+    return [Rule("clang", ATTRS, analyse, axes=frozenset({"cpu", "toolchain"}), doc=__doc__)]

@@ -1,0 +1,97 @@
+"""boot_test: boot an image in QEMU and check what the kernel printed on the serial port.
+
+The test passes when QEMU exits with the kernel's success status (never 0, which a triple fault
+also gives), every `expect` pattern matched a serial line in order, and no `forbid` pattern did.
+Its result file is written only on a pass, so an unchanged, passing test is not booted again.
+"""
+import json
+import os
+import re
+
+from bfbuild import hookimpl
+from bfbuild.engine.steps import StepError
+from bfbuild.providers import DefaultInfo, ImageInfo, TestInfo
+from bfbuild.qemu import boot, qemu_argv
+from bfbuild.rules import Rule
+from bfbuild.schema import Attr
+
+TESTLOG_DIR = "bfout/testlogs"
+
+ATTRS = {
+    "image": Attr("label", required=True, doc="the image target to boot"),
+    "expect": Attr("string_list", doc="regular expressions that must match serial lines, in this order"),
+    "forbid": Attr("string_list", doc="regular expressions no serial line may match"),
+    "timeout": Attr("int", default=60, doc="seconds before the boot counts as hung"),
+    "memory": Attr("string", default="64M", doc="guest memory (QEMU -m)"),
+    "qemu_args": Attr("string_list", doc="extra QEMU arguments"),
+}
+
+
+def check_serial(lines, expect, forbid):
+    """The list of problems with a serial log: missing expectations (in order), forbidden lines."""
+    problems = []
+    position = 0
+    for pattern in expect:
+        regex = re.compile(pattern)
+        for index in range(position, len(lines)):
+            if regex.search(lines[index]):
+                position = index + 1
+                break
+        else:
+            problems.append(f"expected a line matching {pattern!r} (after line {position})")
+            break
+    for pattern in forbid:
+        regex = re.compile(pattern)
+        for number, line in enumerate(lines, 1):
+            if regex.search(line):
+                problems.append(f"line {number} matches forbidden {pattern!r}: {line}")
+    return problems
+
+
+def run_boot_test(inputs, outputs, params):
+    """Python step: boot, keep the serial log, write the result only if the test passed."""
+    result = boot(params["argv"], params["timeout"])
+    problems = [] if result.success else [result.describe()]
+    problems += check_serial(result.lines, params["expect"], params["forbid"])
+    log = params["log"]
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(result.lines) + "\n")
+    summary = f"{params['label']}: {result.describe()}, {len(result.lines)} serial lines, " \
+              f"{result.seconds:.1f}s (log: {log})"
+    if problems:
+        tail = "\n".join("    | " + line for line in result.lines[-15:])
+        raise StepError(f"TEST FAILED {summary}\n  " + "\n  ".join(problems) +
+                        f"\n  last serial lines:\n{tail}")
+    with open(outputs[0], "w", encoding="utf-8") as handle:
+        json.dump({"label": params["label"], "status": result.status, "seconds": result.seconds,
+                   "lines": len(result.lines)}, handle)
+    return f"PASSED {summary}"
+
+
+def analyse(ctx):
+    for attr in ("expect", "forbid"):
+        for pattern in ctx.attr[attr]:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ctx.fail(f"'{attr}' pattern {pattern!r} is not a valid regular expression: {exc}")
+    image = ctx.dep(ctx.attr["image"]).get(ImageInfo)
+    if image is None:
+        raise ctx.fail("'image' must be an image target")
+    qemu = ctx.host_tool(image.qemu_system)
+    argv = qemu_argv(qemu.path, image.image, ctx.cpu().qemu_cpu, ctx.attr["memory"],
+                     ctx.attr["qemu_args"])
+    result = ctx.output("result.json")
+    log = "/".join(p for p in (TESTLOG_DIR, ctx.config.name, ctx.label.package,
+                               ctx.label.name + ".log") if p)
+    params = {"argv": argv, "timeout": ctx.attr["timeout"], "expect": ctx.attr["expect"],
+              "forbid": ctx.attr["forbid"], "log": log, "label": str(ctx.label)}
+    ctx.python_action("TEST", "bfbuild_plugins.qemu:run_boot_test", params, inputs=[image.image],
+                      outputs=[result], tools=[qemu])
+    return [DefaultInfo((result,)), TestInfo(result=result, log=log, image=image.image)]
+
+
+@hookimpl
+def bfbuild_register_rules():
+    return [Rule("boot_test", ATTRS, analyse, axes=frozenset({"cpu"}), doc=__doc__, test=True)]
