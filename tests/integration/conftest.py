@@ -1,0 +1,65 @@
+"""Integration tests: copies of this repository's workspace, built with the real toolchain and
+booted in QEMU. Each test works in its own copy so that edits never touch the checkout."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+WORKSPACE_ITEMS = ("BUILD.yaml", "targets", "kernel", "apps", "toolchains")
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def bfbuild(self, *args, check=None, timeout=600):
+        """Run the bfbuild CLI in this workspace; returns the CompletedProcess (text)."""
+        proc = subprocess.run([sys.executable, "-m", "bfbuild", *args], cwd=self.root,
+                              capture_output=True, text=True, timeout=timeout)
+        if check is not None:
+            assert proc.returncode == check, (
+                f"bfbuild {' '.join(args)} exited {proc.returncode}, expected {check}\n"
+                f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
+        return proc
+
+    def executed(self):
+        """Records of the actions the last build ran."""
+        record = self.root / "bfout/.bfbuild/last_build.jsonl"
+        if not record.exists():
+            return []
+        return [json.loads(line) for line in record.read_text().splitlines() if line]
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.path(relative)
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1))
+
+    def append(self, relative: str, text: str) -> None:
+        with open(self.path(relative), "a") as handle:
+            handle.write(text)
+
+
+def copy_workspace(destination: Path) -> Workspace:
+    destination.mkdir(parents=True, exist_ok=True)
+    for item in WORKSPACE_ITEMS:
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(source, destination / item,
+                            ignore=shutil.ignore_patterns("bfout", "__pycache__"))
+        else:
+            shutil.copy2(source, destination / item)
+    return Workspace(destination)
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return copy_workspace(tmp_path / "ws")

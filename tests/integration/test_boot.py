@@ -1,0 +1,57 @@
+"""Build //images:tinyllama with the real toolchain and boot it in QEMU."""
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_tinyllama_prints_the_banner_from_the_serial_port(workspace):
+    proc = workspace.bfbuild("run", "//images:tinyllama", "--timeout", "60", check=0)
+    lines = proc.stdout.splitlines()
+    assert "BareFlow tinyllama: cpu=i686 toolchain=clang" in lines
+    assert any(line.startswith("stage2: loading ") for line in lines)
+    assert "tinyllama: ok" in lines
+    assert "success (exit status 33)" in proc.stdout
+
+
+def test_boot_tests_pass_then_are_cached(workspace):
+    first = workspace.bfbuild("test", "//...", check=0)
+    assert "PASSED           //images:tinyllama_boot_test (i686-any-clang)" in first.stdout
+    assert "1 passed, 0 failed" in first.stdout
+    assert [r["mnemonic"] for r in workspace.executed()].count("TEST") == 1
+
+    second = workspace.bfbuild("test", "//...", check=0)
+    assert "PASSED (cached)" in second.stdout
+    assert workspace.executed() == []
+
+    rerun = workspace.bfbuild("test", "//...", "--rerun", check=0)
+    assert [r["mnemonic"] for r in workspace.executed()] == ["TEST"]
+    assert "1 passed, 0 failed" in rerun.stdout
+
+
+def test_a_failing_boot_test_exits_1_and_shows_the_serial_tail(workspace):
+    workspace.edit("targets/images.yaml", "    - '^tinyllama: ok'", "    - '^this line never appears'")
+    proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", check=1)
+    assert "expected a line matching '^this line never appears'" in proc.stdout
+    assert "BareFlow tinyllama" in proc.stdout  # the serial tail is shown
+    assert "0 passed, 1 failed" in proc.stdout
+
+
+def test_a_kernel_panic_fails_its_boot_test_with_the_panic_status(workspace):
+    workspace.edit("apps/tinyllama/main.c", 'kputs("tinyllama: ok\\n");',
+                   'panic("deliberate test panic %d", 7);')
+    proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", check=1)
+    assert "kernel panic (exit status 35)" in proc.stdout
+    assert "PANIC: deliberate test panic 7" in proc.stdout
+
+
+def test_a_kernel_larger_than_stage2_can_load_is_refused_naming_both_sizes(workspace):
+    workspace.path("apps/tinyllama/pad.c").write_text(
+        "/* 460 KiB of initialised data: more than stage 2 loads. */\n"
+        "const char bf_pad[460 * 1024] = {1};\n")
+    workspace.edit("apps/tinyllama/BUILD.yaml", "srcs: [main.c]", "srcs: [main.c, pad.c]")
+    proc = workspace.bfbuild("build", "//images:tinyllama", check=1)
+    assert "kernel too large" in proc.stdout
+    assert "stage 2 loads at most 896 sectors" in proc.stdout
+    sectors = (460 * 1024) // 512
+    assert any(f"({n} sectors)" in proc.stdout for n in range(sectors, sectors + 30))
+    assert not workspace.path("bfout/i686-any-clang/images/tinyllama/tinyllama.img").exists()

@@ -1,0 +1,123 @@
+"""Rebuilds are correct and minimal: what re-runs after each kind of edit, counted from the
+engine's record of executed actions."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_workspace
+
+pytestmark = pytest.mark.slow
+
+IMAGE = "bfout/i686-any-clang/images/tinyllama/tinyllama.img"
+RUNTIME_SOURCES = ["serial", "vga", "console", "string", "exit", "panic", "libgcc64"]
+
+
+def compiled(workspace):
+    """Basenames of the C sources compiled by the last build."""
+    return sorted(Path(r["outputs"][0]).stem for r in workspace.executed() if r["mnemonic"] == "CC")
+
+
+def mnemonics(workspace):
+    return sorted(r["mnemonic"] for r in workspace.executed())
+
+
+def test_second_build_runs_nothing(workspace):
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    assert "CC" in mnemonics(workspace)
+    proc = workspace.bfbuild("build", "//images:tinyllama", check=0)
+    assert workspace.executed() == []
+    assert "0 action(s) run" in proc.stdout
+
+
+def test_editing_one_c_file_recompiles_it_and_relinks(workspace):
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    workspace.append("kernel/runtime/string.c",
+                     "\nint bf_edit_probe(int x);\nint bf_edit_probe(int x) { return x * 3 + 1; }\n")
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    assert compiled(workspace) == ["string"]
+    assert mnemonics(workspace) == ["AR", "CC", "IMAGE", "LINK", "OBJCOPY"]
+
+
+def _includers(root: Path, header: str):
+    """C files that include `header` directly or through other headers (an independent oracle
+    to the compiler's depfiles)."""
+    include = re.compile(r'#\s*include\s*[<"]([^>"]+)[>"]')
+    files = list((root / "kernel").rglob("*.[ch]")) + list((root / "apps").rglob("*.[ch]"))
+    includes = {f: set(include.findall(f.read_text())) for f in files}
+    reaching = {header}
+    changed = True
+    while changed:
+        changed = False
+        for f, names in includes.items():
+            name = str(f.relative_to(root / "kernel/include")) if "include" in f.parts else None
+            if name and name not in reaching and names & reaching:
+                reaching.add(name)
+                changed = True
+    return sorted(f.stem for f, names in includes.items() if f.suffix == ".c" and names & reaching)
+
+
+def test_editing_a_header_recompiles_exactly_its_includers(workspace):
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    expected = _includers(workspace.root, "bf/io.h")
+    assert 0 < len(expected) < len(RUNTIME_SOURCES) + 1, expected
+    workspace.append("kernel/include/bf/io.h", "\n#define BF_IO_EDIT_PROBE 1\n")
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    assert compiled(workspace) == expected
+
+
+def test_changing_a_flag_in_yaml_reruns_the_affected_compiles_only(workspace):
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    workspace.edit("kernel/BUILD.yaml", "  includes: [include]\n", "  includes: [include]\n  opt: O1\n")
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    assert compiled(workspace) == sorted(RUNTIME_SOURCES)
+    workspace.edit("apps/tinyllama/BUILD.yaml", "  srcs: [main.c]\n",
+                   "  srcs: [main.c]\n  copts: [-fno-inline]\n")
+    workspace.bfbuild("build", "//images:tinyllama", check=0)
+    assert compiled(workspace) == ["main"]
+
+
+def test_a_cpu_matrix_shares_the_actions_that_ignore_the_cpu(workspace):
+    workspace.append("targets/cpus.yaml", "\npentium:\n  rule: cpu\n"
+                     "  cflags: [-march=pentium, -mno-sse, -mno-mmx]\n  qemu_cpu: pentium\n")
+    proc = workspace.bfbuild("build", "//images:tinyllama", "--cpu", "i686,pentium", check=0)
+    runs = mnemonics(workspace)
+    assert runs.count("NASM") == 3  # stage1, stage2, entry: once for both CPUs
+    assert runs.count("CC") == 2 * (len(RUNTIME_SOURCES) + 1)
+    assert runs.count("IMAGE") == 2
+    assert "3 shared between configurations" in proc.stdout
+    assert workspace.path(IMAGE).exists()
+    assert workspace.path("bfout/pentium-any-clang/images/tinyllama/tinyllama.img").exists()
+    assert workspace.path("bfout/any-any-any/kernel/stage1/stage1.bin").exists()
+
+
+def test_builds_in_two_directories_give_identical_images(tmp_path):
+    first, second = copy_workspace(tmp_path / "a"), copy_workspace(tmp_path / "b" / "deeper")
+    first.bfbuild("build", "//images:tinyllama", check=0)
+    second.bfbuild("build", "//images:tinyllama", check=0)
+    assert first.path(IMAGE).read_bytes() == second.path(IMAGE).read_bytes()
+    elf = "bfout/i686-any-clang/apps/tinyllama/kernel/kernel.elf"
+    assert first.path(elf).read_bytes() == second.path(elf).read_bytes()
+
+
+def test_a_killed_build_then_a_rebuild_gives_the_clean_build_bytes(tmp_path):
+    reference = copy_workspace(tmp_path / "reference")
+    reference.bfbuild("build", "//images:tinyllama", check=0)
+    expected = reference.path(IMAGE).read_bytes()
+    victim = copy_workspace(tmp_path / "victim")
+    for delay in (0.35, 0.6, 0.9):
+        subprocess.run([sys.executable, "-m", "bfbuild", "clean"], cwd=victim.root, check=True,
+                       capture_output=True)
+        proc = subprocess.Popen([sys.executable, "-m", "bfbuild", "build", "//images:tinyllama",
+                                 "-j1"], cwd=victim.root, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        victim.bfbuild("build", "//images:tinyllama", check=0)
+        assert victim.path(IMAGE).read_bytes() == expected
