@@ -81,7 +81,7 @@ def write_tree(root: Path, files: Dict[str, Optional[str]]) -> Path:
     return root
 
 
-def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+def find_line(path: Path, needle: str, occurrence: int = 1) -> int:
     """The 1-based line number of the occurrence-th line of path containing needle."""
     seen = 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -90,6 +90,12 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
             if seen == occurrence:
                 return number
     raise AssertionError(f"{needle!r} not found {occurrence} time(s) in {path}")
+
+
+@pytest.fixture
+def line_of():
+    """The find_line helper: line_of(path, needle, occurrence=1) -> 1-based line number."""
+    return find_line
 
 
 @pytest.fixture(autouse=True)

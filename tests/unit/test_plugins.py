@@ -1,0 +1,179 @@
+"""bfbuild.plugins: entry-point rules, workspace plugins, conflicts, and the hook specs."""
+import inspect
+import sys
+import types
+from importlib.metadata import entry_points
+
+import pytest
+
+import bfbuild
+from bfbuild import hookspecs
+from bfbuild.errors import BfError
+from bfbuild.plugins import ENTRY_POINT_GROUP, collect_rules, make_plugin_manager
+from bfbuild.rules import COMMON_ATTRS, Rule
+from bfbuild.schema import Attr
+from bfbuild.workspace import load_workspace
+
+BUILT_IN_RULES = {"asm", "clang", "archive", "link", "image", "boot_test", "cpu", "filegroup"}
+
+
+def _plugin(name, *rules):
+    """A module-like plugin object registering the given rules."""
+    module = types.ModuleType(name)
+
+    @bfbuild.hookimpl
+    def bfbuild_register_rules():
+        return list(rules)
+
+    module.bfbuild_register_rules = bfbuild_register_rules
+    return module
+
+
+def _noop(ctx):
+    return []
+
+
+def test_built_in_rules_are_registered():
+    rules = collect_rules(make_plugin_manager())
+    assert set(rules) == BUILT_IN_RULES
+    assert all(isinstance(rule, Rule) and rule.name == name for name, rule in rules.items())
+    assert rules["boot_test"].test is True
+    assert rules["clang"].axes == frozenset({"cpu", "toolchain"})
+    assert rules["asm"].axes == frozenset()
+
+
+def test_built_in_rules_come_through_the_entry_point_group():
+    points = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    assert ENTRY_POINT_GROUP == "bfbuild.plugins"
+    assert set(points) == {"asm", "clang", "archive", "link", "image", "qemu", "cpu", "filegroup"}
+    assert all(value == f"bfbuild_plugins.{name}" for name, value in points.items())
+    manager = make_plugin_manager()
+    registered = dict(manager.list_name_plugin())
+    assert set(points) <= set(registered)
+    for name, value in points.items():
+        assert registered[name].__name__ == value
+    owners = {impl.plugin_name for impl in manager.hook.bfbuild_register_rules.get_hookimpls()}
+    assert owners == set(points)
+
+
+def test_each_rule_belongs_to_its_module():
+    manager = make_plugin_manager()
+    by_plugin = {impl.plugin_name: [r.name for r in impl.function()]
+                 for impl in manager.hook.bfbuild_register_rules.get_hookimpls()}
+    assert by_plugin["qemu"] == ["boot_test"]
+    assert by_plugin["clang"] == ["clang"]
+
+
+def test_rule_attributes_do_not_shadow_common_ones():
+    for rule in collect_rules(make_plugin_manager()).values():
+        assert not set(rule.attrs) & set(COMMON_ATTRS), rule.name
+        assert rule.all_attrs()["rule"].required
+
+
+def test_workspace_plugin_registers_its_rule(make_workspace):
+    root = make_workspace({})
+    manager = make_plugin_manager(load_workspace(start=root))
+    assert manager.has_plugin("workspace:rules.py")
+    rules = collect_rules(manager)
+    assert {"gen", "noaxis", "usecpu"} <= set(rules)
+    assert BUILT_IN_RULES <= set(rules)
+    assert rules["gen"].attrs["mode"].values == ["fast", "small"]
+
+
+def test_workspace_plugin_by_module_name(make_workspace, monkeypatch):
+    root = make_workspace({"BUILD.yaml": "workspace: t\nplugins: [my_ws_rules]\n",
+                           "pylib/my_ws_rules.py": (
+                               "import bfbuild\nfrom bfbuild.rules import Rule\n"
+                               "@bfbuild.hookimpl\ndef bfbuild_register_rules():\n"
+                               "    return [Rule('mine', {}, lambda ctx: [])]\n")})
+    monkeypatch.syspath_prepend(str(root / "pylib"))
+    try:
+        manager = make_plugin_manager(load_workspace(start=root))
+    finally:
+        sys.modules.pop("my_ws_rules", None)
+    assert manager.has_plugin("workspace:my_ws_rules")
+    assert "mine" in collect_rules(manager)
+
+
+def test_workspace_plugin_unknown_module(make_workspace):
+    root = make_workspace({"BUILD.yaml": "workspace: t\nplugins:\n  - rules.py\n  - no_such_mod_zz\n"})
+    with pytest.raises(BfError) as info:
+        make_plugin_manager(load_workspace(start=root))
+    assert (info.value.file, info.value.line) == ("BUILD.yaml", 4)
+    assert "plugin 'no_such_mod_zz' failed to import: ModuleNotFoundError" in info.value.message
+
+
+def test_same_rule_name_from_two_plugins_names_both():
+    manager = make_plugin_manager()
+    manager.register(_plugin("first_ext", Rule("twin", {}, _noop)), name="first_ext")
+    manager.register(_plugin("second_ext", Rule("twin", {}, _noop)), name="second_ext")
+    with pytest.raises(BfError) as info:
+        collect_rules(manager)
+    message = info.value.message
+    assert "rule 'twin' is registered twice" in message
+    assert "'first_ext'" in message and "'second_ext'" in message
+    assert info.value.hint == "rename one of the rules"
+
+
+def test_plugin_redefining_a_built_in_rule_names_the_built_in():
+    manager = make_plugin_manager()
+    manager.register(_plugin("rival", Rule("clang", {}, _noop)), name="rival")
+    with pytest.raises(BfError) as info:
+        collect_rules(manager)
+    assert "rule 'clang' is registered twice" in info.value.message
+    assert "'clang'" in info.value.message and "'rival'" in info.value.message
+
+
+def test_plugin_returning_a_non_rule_raises():
+    manager = make_plugin_manager()
+    manager.register(_plugin("sloppy", {"name": "dict_rule"}), name="sloppy")
+    with pytest.raises(BfError) as info:
+        collect_rules(manager)
+    assert "plugin 'sloppy' registered {'name': 'dict_rule'}" in info.value.message
+    assert "not a bfbuild.rules.Rule" in info.value.message
+
+
+def test_plugin_returning_nothing_is_allowed():
+    manager = make_plugin_manager()
+    module = types.ModuleType("quiet")
+
+    @bfbuild.hookimpl
+    def bfbuild_register_rules():
+        return None
+
+    module.bfbuild_register_rules = bfbuild_register_rules
+    manager.register(module, name="quiet")
+    assert set(collect_rules(manager)) == BUILT_IN_RULES
+
+
+def test_unknown_attribute_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown attribute kind 'text'"):
+        Attr("text")
+
+
+# -- hook specifications ----------------------------------------------------------------------
+
+def _hookspecs():
+    return [(name, func) for name, func in inspect.getmembers(hookspecs, inspect.isfunction)
+            if hasattr(func, "bfbuild_spec")]
+
+
+def test_hookspecs_are_found():
+    names = {name for name, _ in _hookspecs()}
+    assert {"bfbuild_register_rules", "bfbuild_addoption", "bfbuild_configure", "bfbuild_loaded",
+            "bfbuild_analysis_finished", "bfbuild_build_finished", "bfbuild_test_report"} <= names
+    public = {name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+              if name.startswith("bfbuild_")}
+    assert public == names  # every bfbuild_* function is a hook spec
+
+
+@pytest.mark.parametrize("name", sorted(name for name, _ in _hookspecs()))
+def test_every_hookspec_has_a_docstring(name):
+    doc = inspect.getdoc(getattr(hookspecs, name))
+    assert doc and len(doc.strip()) > 20
+
+
+def test_hooks_are_callable_on_a_manager():
+    manager = make_plugin_manager()
+    for name, _ in _hookspecs():
+        assert hasattr(manager.hook, name)
