@@ -40,6 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", parents=[common], help="build an image and boot it in QEMU")
     run.add_argument("label", metavar="TARGET")
     run.add_argument("--timeout", type=float, default=None, help="seconds before QEMU is stopped")
+    run.add_argument("--no-data-disk", action="store_true", help="boot without the image's data disk")
     run.add_argument("qemu_args", nargs="*", metavar="QEMU_ARG", help="after --: extra QEMU arguments")
     _add_build_options(run)
 
@@ -47,6 +48,11 @@ def make_parser() -> argparse.ArgumentParser:
     test.add_argument("patterns", nargs="*", default=["//..."], metavar="TARGET")
     test.add_argument("--rerun", action="store_true", help="run tests even if a cached pass exists")
     _add_build_options(test)
+
+    size = commands.add_parser("size", parents=[common],
+                               help="sections of an image's kernel and modules, space left")
+    size.add_argument("patterns", nargs="+", metavar="TARGET")
+    _add_build_options(size)
 
     query = commands.add_parser("query", parents=[common], help="query the target graph")
     query.add_argument("expression", help="e.g. 'deps(//images:tinyllama)', 'somepath(//a:x, //b:y)'")
@@ -93,7 +99,8 @@ def _main(argv: List[str]) -> int:
     plugin_manager.hook.bfbuild_configure(workspace=workspace, options=options)
     from .session import Session
     session = Session(workspace, plugin_manager)
-    handler = {"build": _build, "run": _run, "test": _test, "query": _query}[options.command]
+    handler = {"build": _build, "run": _run, "test": _test, "query": _query,
+               "size": _size}[options.command]
     return handler(session, options)
 
 
@@ -150,8 +157,9 @@ def _run(session, options) -> int:
                       f"'{configured.target.rule.name}')", hint="run an 'image' target")
     qemu = session.toolchains.host_tool(image.qemu_system)
     cpu = session.analyzer.axis_target("cpu", configs[0]["cpu"]).get(CpuInfo)
+    data_disk = None if options.no_data_disk or not image.data_disk else str(session.root / image.data_disk)
     argv = qemu_argv(qemu.path, str(session.root / image.image), cpu.qemu_cpu if cpu else None,
-                     extra=options.qemu_args)
+                     extra=options.qemu_args, data_disk=data_disk)
     print(f"bfbuild: booting {image.image} ({' '.join(argv[1:])})", flush=True)
     outcome = boot(argv, options.timeout, on_line=lambda line: print(line, flush=True))
     print(f"bfbuild: {configured.label}: {outcome.describe()}")
@@ -190,6 +198,22 @@ def _test(session, options) -> int:
         print(f"  {state:16} {configured.label} ({configured.config.name})  log: {info.log}")
     print(f"{passed + cached} passed, {failed} failed")
     return EXIT_OK if failed == 0 and result.ok else EXIT_FAILED
+
+
+def _size(session, options) -> int:
+    from .providers import ImageInfo
+    from .size import size_report
+
+    labels = session.labels(options.patterns)
+    analysis, result = _build_and_report(session, labels, _configs(session, options), options)
+    if not result.ok:
+        return EXIT_FAILED
+    images = [ct for ct in analysis.top if ct.get(ImageInfo)]
+    if not images:
+        raise BfError("size takes image targets", hint="e.g. bfbuild size //images:tinyllama")
+    for configured in images:
+        print("\n".join(size_report(session.root, configured)))
+    return EXIT_OK
 
 
 def _query(session, options) -> int:

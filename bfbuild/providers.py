@@ -39,7 +39,8 @@ class ImageInfo:
     image: str
     kernel_elf: Optional[str] = None
     qemu_system: str = "qemu-system-i386"
-    qemu_cpu: Optional[str] = None
+    data_disk: Optional[str] = None  # attached as the second IDE drive when booting
+    stage2: Optional[str] = None  # the loader, whose info block gives the kernel size limit
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,31 @@ class CcInfo:
 
     includes: Tuple[str, ...] = ()
     headers: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A module blob (header + payload) and what is needed to check its result on the host."""
+
+    name: str
+    blob: str
+    elf: str
+    opt_level: str
+    cpu_tag: str
+    reference: Optional[str] = None  # script printing the expected result as JSON
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    """The modules an image embeds, the work they do, and the host's expected results."""
+
+    modules: Tuple[ModuleInfo, ...]
+    expected: str  # JSON file: {module: {"expect": text, "tolerance": k}}
+    work: int = 1
+
+
+@dataclass(frozen=True)
+class DataDiskInfo:
+    """A FAT16 data disk attached to QEMU as the second IDE drive."""
+
+    disk: str

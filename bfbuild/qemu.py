@@ -19,8 +19,13 @@ PANIC_STATUS = (0x11 << 1) | 1
 
 
 def qemu_argv(qemu: str, image: str, cpu_model: Optional[str] = None, memory: str = "64M",
-              extra: Sequence[str] = ()) -> List[str]:
-    argv = [qemu, "-drive", f"file={image},format=raw,if=ide,index=0", "-display", "none",
+              extra: Sequence[str] = (), data_disk: Optional[str] = None) -> List[str]:
+    """The command line that boots `image`. Drives use snapshot=on: the guest may write to its
+    disks, but never changes a build output."""
+    drives = ["-drive", f"file={image},format=raw,if=ide,index=0,snapshot=on"]
+    if data_disk:
+        drives += ["-drive", f"file={data_disk},format=raw,if=ide,index=1,snapshot=on"]
+    argv = [qemu, *drives, "-display", "none",
             "-serial", "stdio", "-monitor", "none", "-no-reboot", "-m", memory,
             "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
     if cpu_model:

@@ -5,10 +5,15 @@ freestanding flags, the target's `opt`, `copts` and `defines`. `$(cpu)` and `$(t
 define are replaced by the configuration's values. Header dependencies are read from the depfile
 clang writes (-MD), so editing a header recompiles exactly the sources that include it.
 """
+from dataclasses import dataclass
+from typing import Tuple
+
 from bfbuild import hookimpl
 from bfbuild.providers import CcInfo, DefaultInfo, ObjectsInfo
 from bfbuild.rules import Rule
 from bfbuild.schema import Attr
+
+OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")  # a closed set: "-o3" can never slip through
 
 # Freestanding 32-bit x86: no host libc (not even its headers: -nostdlibinc keeps only clang's own
 # stdint.h/stdarg.h), no PIC, no stack protector (nothing sets up its canary).
@@ -16,16 +21,25 @@ BASE_FLAGS = ("--target=i686-unknown-none-elf", "-m32", "-ffreestanding", "-fno-
               "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-nostdlibinc", "-fno-asynchronous-unwind-tables",
               "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fdebug-compilation-dir=.")
 
-ATTRS = {
+# The attributes of every rule that compiles C (clang, embed-module).
+COMPILE_ATTRS = {
     "srcs": Attr("source_list", required=True, doc=".c files to compile"),
     "hdrs": Attr("source_list", doc="headers this target offers to its dependants"),
     "includes": Attr("string_list", doc="include folders (relative to the package) exported to dependants"),
-    "deps": Attr("label_list", doc="clang or archive targets whose headers these sources use"),
-    "opt": Attr("string", default="O2", values=["O0", "O1", "O2", "O3", "Os", "Oz"],
+    "deps": Attr("label_list", doc="clang or archive targets whose headers (and objects) are used"),
+    "opt": Attr("string", default="O2", values=list(OPT_LEVELS),
                 doc="optimisation level, passed as -O<level>"),
     "copts": Attr("string_list", doc="extra compiler flags"),
     "defines": Attr("string_dict", doc="-D NAME=VALUE; $(cpu) and $(toolchain) are substituted"),
 }
+ATTRS = COMPILE_ATTRS
+
+
+@dataclass(frozen=True)
+class Compiled:
+    objects: Tuple[str, ...]
+    cc_info: CcInfo
+    dep_objects: Tuple[str, ...]  # objects and archives of the deps, for a rule that links
 
 
 def _substitute(text: str, ctx) -> str:
@@ -34,19 +48,23 @@ def _substitute(text: str, ctx) -> str:
     return text
 
 
-def analyse(ctx):
+def compile_c(ctx, subdir: str = "") -> Compiled:
+    """Declare one CC action per source of ctx.attr['srcs'], with the COMPILE_ATTRS semantics."""
     cc = ctx.tool("cc")
     cpu = ctx.cpu()
     package = ctx.label.package
     own_includes = tuple("/".join(p for p in (package, folder) if p) or "." for folder in ctx.attr["includes"])
-    includes, headers = list(own_includes), list(ctx.files("hdrs"))
+    includes, headers, dep_objects = list(own_includes), list(ctx.files("hdrs")), []
     for dep in ctx.deps("deps"):
         info = dep.get(CcInfo)
         if info is None:
             raise ctx.fail(f"dependency {dep.label} provides no headers (CcInfo)",
-                           hint="'deps' of a clang target takes clang or archive targets")
+                           hint="'deps' takes clang or archive targets")
         includes.extend(info.includes)
         headers.extend(info.headers)
+        objects_info = dep.get(ObjectsInfo)
+        if objects_info:
+            dep_objects.extend(objects_info.objects)
     includes = list(dict.fromkeys(includes))
     flags = [*cpu.cflags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
     flags += [f"-I{folder}" for folder in includes]
@@ -54,14 +72,19 @@ def analyse(ctx):
     objects = []
     for src in ctx.files("srcs"):
         stem = src[len(package) + 1:] if package and src.startswith(package + "/") else src.rsplit("/", 1)[-1]
-        obj = ctx.output(stem.rsplit(".", 1)[0] + ".o")
+        obj = ctx.output(subdir + stem.rsplit(".", 1)[0] + ".o")
         depfile = obj + ".d"
         argv = [cc.path, *flags, "-MD", "-MF", depfile, "-c", src, "-o", obj]
         ctx.action("CC", argv, inputs=[src, *headers], outputs=[obj, depfile], tools=[cc],
                    depfile=depfile, progress=src)
         objects.append(obj)
-    return [DefaultInfo(tuple(objects)), ObjectsInfo(tuple(objects)),
-            CcInfo(tuple(includes), tuple(dict.fromkeys(headers)))]
+    return Compiled(tuple(objects), CcInfo(tuple(includes), tuple(dict.fromkeys(headers))),
+                    tuple(dict.fromkeys(dep_objects)))
+
+
+def analyse(ctx):
+    compiled = compile_c(ctx)
+    return [DefaultInfo(compiled.objects), ObjectsInfo(compiled.objects), compiled.cc_info]
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bfbuild import hookimpl
 from bfbuild.engine.steps import StepError
-from bfbuild.providers import DefaultInfo, ElfInfo, ImageInfo
+from bfbuild.providers import DataDiskInfo, DefaultInfo, ElfInfo, ImageInfo
 from bfbuild.rules import Rule
 from bfbuild.schema import Attr
 
@@ -23,6 +23,7 @@ ATTRS = {
     "stage1": Attr("label", required=True, doc="asm target (format bin): the 512-byte MBR"),
     "stage2": Attr("label", required=True, doc="asm target (format bin): the second stage"),
     "kernel": Attr("label", required=True, doc="link target whose flat binary is the kernel"),
+    "data_disk": Attr("label", doc="fat-disk target attached as the second drive when booting"),
 }
 
 
@@ -109,7 +110,15 @@ def analyse(ctx):
     image = ctx.output(f"{ctx.label.name}.img")
     ctx.python_action("IMAGE", "bfbuild_plugins.image:assemble_image", {}, inputs=parts,
                       outputs=[image])
-    return [DefaultInfo((image,)), ImageInfo(image=image, kernel_elf=elf.elf)]
+    data_disk = None
+    if ctx.attr["data_disk"] is not None:
+        info = ctx.dep(ctx.attr["data_disk"]).get(DataDiskInfo)
+        if info is None:
+            raise ctx.fail("'data_disk' must be a fat-disk target")
+        data_disk = info.disk
+    files = (image, data_disk) if data_disk else (image,)
+    return [DefaultInfo(files), ImageInfo(image=image, kernel_elf=elf.elf, data_disk=data_disk,
+                                           stage2=parts[1])]
 
 
 @hookimpl

@@ -10,8 +10,10 @@ import re
 
 from bfbuild import hookimpl
 from bfbuild.engine.steps import StepError
-from bfbuild.providers import DefaultInfo, ImageInfo, TestInfo
+from bfbuild.profile import ProfileError, extract_profile, validate_profile
+from bfbuild.providers import DefaultInfo, ImageInfo, RegistryInfo, TestInfo
 from bfbuild.qemu import boot, qemu_argv
+from bfbuild.results import check_results
 from bfbuild.rules import Rule
 from bfbuild.schema import Attr
 
@@ -24,6 +26,11 @@ ATTRS = {
     "timeout": Attr("int", default=60, doc="seconds before the boot counts as hung"),
     "memory": Attr("string", default="64M", doc="guest memory (QEMU -m)"),
     "qemu_args": Attr("string_list", doc="extra QEMU arguments"),
+    "data_disk": Attr("bool", default=True, doc="attach the image's data disk, if it has one"),
+    "registry": Attr("label", doc="cache-registry target: every module's RESULT line must match "
+                                  "the host's expected value"),
+    "profile": Attr("bool", default=False, doc="the serial output must hold a valid JSON profile "
+                                               "listing every module of 'registry' with calls > 0"),
 }
 
 
@@ -53,6 +60,16 @@ def run_boot_test(inputs, outputs, params):
     result = boot(params["argv"], params["timeout"])
     problems = [] if result.success else [result.describe()]
     problems += check_serial(result.lines, params["expect"], params["forbid"])
+    expected = {}
+    if params["expected"]:
+        with open(params["expected"], encoding="utf-8") as handle:
+            expected = json.load(handle)["modules"]
+        problems += check_results(result.lines, expected)
+    if params["profile"]:
+        try:
+            problems += validate_profile(extract_profile(result.lines), list(expected) or None)
+        except ProfileError as exc:
+            problems.append(str(exc))
     log = params["log"]
     os.makedirs(os.path.dirname(log), exist_ok=True)
     with open(log, "w", encoding="utf-8") as handle:
@@ -80,14 +97,27 @@ def analyse(ctx):
     if image is None:
         raise ctx.fail("'image' must be an image target")
     qemu = ctx.host_tool(image.qemu_system)
+    data_disk = image.data_disk if ctx.attr["data_disk"] else None
     argv = qemu_argv(qemu.path, image.image, ctx.cpu().qemu_cpu, ctx.attr["memory"],
-                     ctx.attr["qemu_args"])
+                     ctx.attr["qemu_args"], data_disk=data_disk)
+    inputs, expected = [image.image], None
+    if ctx.attr["registry"] is not None:
+        registry = ctx.dep(ctx.attr["registry"]).get(RegistryInfo)
+        if registry is None:
+            raise ctx.fail("'registry' must be a cache-registry target")
+        expected = registry.expected
+        inputs.append(expected)
+    elif ctx.attr["profile"]:
+        raise ctx.fail("'profile: true' needs 'registry' to know which modules to expect")
     result = ctx.output("result.json")
     log = "/".join(p for p in (TESTLOG_DIR, ctx.config.name, ctx.label.package,
                                ctx.label.name + ".log") if p)
     params = {"argv": argv, "timeout": ctx.attr["timeout"], "expect": ctx.attr["expect"],
-              "forbid": ctx.attr["forbid"], "log": log, "label": str(ctx.label)}
-    ctx.python_action("TEST", "bfbuild_plugins.qemu:run_boot_test", params, inputs=[image.image],
+              "forbid": ctx.attr["forbid"], "log": log, "label": str(ctx.label),
+              "profile": ctx.attr["profile"], "expected": expected}
+    if data_disk:
+        inputs.append(data_disk)
+    ctx.python_action("TEST", "bfbuild_plugins.qemu:run_boot_test", params, inputs=inputs,
                       outputs=[result], tools=[qemu])
     return [DefaultInfo((result,)), TestInfo(result=result, log=log, image=image.image)]
 

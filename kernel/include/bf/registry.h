@@ -1,0 +1,21 @@
+/*
+ * The module registry: the module blobs embedded in the kernel image. The table itself is
+ * generated at build time by the cache-registry rule (a C file listing each blob's bytes).
+ */
+#ifndef BF_REGISTRY_H
+#define BF_REGISTRY_H
+
+#include <stdint.h>
+
+struct bf_registry_entry {
+    const char *name;     /* module name, as in the blob header */
+    const uint8_t *blob;  /* header + payload */
+    uint32_t size;        /* bytes of blob */
+    uint32_t calls;       /* how many times the application calls the module */
+};
+
+extern const struct bf_registry_entry bf_registry[];
+extern const uint32_t bf_registry_count;
+extern const uint32_t bf_registry_work; /* the `work` argument every module is called with */
+
+#endif

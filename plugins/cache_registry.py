@@ -1,0 +1,111 @@
+"""cache-registry: generate (Jinja2) the C table of module blobs an image embeds, and compute on
+the host the result each module must print, by running its reference script."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import jinja2
+
+from bfbuild import hookimpl
+from bfbuild.engine.steps import StepError
+from bfbuild.providers import DefaultInfo, ModuleInfo, RegistryInfo
+from bfbuild.rules import Rule
+from bfbuild.schema import Attr
+from bfbuild.tools import Tool
+
+TEMPLATE = os.path.join(os.path.dirname(__file__), "cache_registry.c.j2")
+
+ATTRS = {
+    "modules": Attr("label_list", required=True, doc="embed-module targets, in the order they run"),
+    "work": Attr("int", default=1, doc="the work argument passed to every module"),
+    "default_calls": Attr("int", default=10, doc="calls per module when 'calls' names no count"),
+    "calls": Attr("string_dict", doc="module name -> number of calls (profiling weights)"),
+}
+
+
+def _template_digest() -> str:
+    """Part of the step's parameters, so that editing the template re-renders every registry."""
+    with open(TEMPLATE, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def render_registry(inputs, outputs, params):
+    """Python step: blobs -> registry.c."""
+    modules = []
+    for path, meta in zip(inputs, params["modules"]):
+        data = open(path, "rb").read()
+        hexes = [f"0x{byte:02x}," for byte in data]
+        rows = [" ".join(hexes[i:i + 16]) for i in range(0, len(hexes), 16)]
+        modules.append({**meta, "size": len(data), "rows": rows})
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    with open(TEMPLATE, encoding="utf-8") as handle:
+        text = env.from_string(handle.read()).render(modules=modules, work=params["work"],
+                                                     label=params["label"])
+    with open(outputs[0], "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def run_references(inputs, outputs, params):
+    """Python step: each module's reference script -> one JSON of expected results."""
+    expected = {}
+    for script, name in zip(inputs, params["names"]):
+        proc = subprocess.run([sys.executable, script, "--work", str(params["work"])],
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise StepError(f"reference {script} failed ({proc.returncode}):\n{proc.stderr}")
+        try:
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise StepError(f"reference {script} printed no JSON line: {proc.stdout!r}") from None
+        if result.get("module") != name or "expect" not in result:
+            raise StepError(f"reference {script} must print {{\"module\": \"{name}\", \"expect\": ...}}, "
+                            f"got {result}")
+        expected[name] = {"expect": result["expect"], "tolerance": int(result.get("tolerance", 0))}
+    with open(outputs[0], "w", encoding="utf-8") as handle:
+        json.dump({"work": params["work"], "modules": expected}, handle, indent=1, sort_keys=True)
+
+
+def analyse(ctx):
+    modules = []
+    for dep in ctx.deps("modules"):
+        info = dep.get(ModuleInfo)
+        if info is None:
+            raise ctx.fail(f"{dep.label} is not an embed-module target")
+        modules.append(info)
+    names = [m.name for m in modules]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ctx.fail(f"module names appear twice: {', '.join(duplicates)}")
+    unknown = sorted(set(ctx.attr["calls"]) - set(names))
+    if unknown:
+        raise ctx.fail(f"'calls' names modules not in 'modules': {', '.join(unknown)}")
+    calls = {}
+    for name in names:
+        text = ctx.attr["calls"].get(name, str(ctx.attr["default_calls"]))
+        if not text.isdigit() or int(text) < 1:
+            raise ctx.fail(f"calls of module {name} must be a positive integer, not '{text}'")
+        calls[name] = int(text)
+    registry_c = ctx.output("registry.c")
+    meta = [{"name": m.name, "opt": m.opt_level, "cpu": m.cpu_tag, "calls": calls[m.name]}
+            for m in modules]
+    ctx.python_action("REGISTRY", "bfbuild_plugins.cache_registry:render_registry",
+                      {"modules": meta, "work": ctx.attr["work"], "label": str(ctx.label),
+                       "template_sha256": _template_digest()},
+                      inputs=[m.blob for m in modules], outputs=[registry_c])
+    missing = [m.name for m in modules if not m.reference]
+    if missing:
+        raise ctx.fail(f"modules without a 'reference' script cannot be checked: {', '.join(missing)}")
+    expected = ctx.output("expected.json")
+    python = Tool("python", sys.executable, sys.version.split()[0])
+    ctx.python_action("REFERENCE", "bfbuild_plugins.cache_registry:run_references",
+                      {"names": names, "work": ctx.attr["work"]},
+                      inputs=[m.reference for m in modules], outputs=[expected], tools=[python])
+    return [DefaultInfo((registry_c,)),
+            RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"])]
+
+
+@hookimpl
+def bfbuild_register_rules():
+    return [Rule("cache-registry", ATTRS, analyse, doc=__doc__)]

@@ -1,0 +1,80 @@
+"""fat-disk: a FAT16 data disk (mtools) carrying module blobs in /MODULES, attached to QEMU as the
+second IDE drive. The kernel reads it through its ATA PIO driver and prefers a valid blob found
+there to the copy embedded in the image.
+
+Files get 8.3 names (the kernel reads no long names): the module name cut to 8 characters,
+upper-cased, with the extension .MOD; two modules that would share a name are refused.
+The volume serial is fixed and SOURCE_DATE_EPOCH=0 (set for every action) fixes the timestamps,
+so the disk is reproducible.
+"""
+import os
+import subprocess
+
+from bfbuild import hookimpl
+from bfbuild.engine.steps import StepError
+from bfbuild.providers import DataDiskInfo, DefaultInfo, ModuleInfo, RegistryInfo
+from bfbuild.rules import Rule
+from bfbuild.schema import Attr
+
+ATTRS = {
+    "modules": Attr("label_list", doc="embed-module targets to put in /MODULES"),
+    "registry": Attr("label", doc="a cache-registry target: put all of its modules in /MODULES"),
+    "size_mb": Attr("int", default=16, doc="disk size in MiB (16 gives FAT16)"),
+    "volume": Attr("string", default="BFDATA", doc="volume label (at most 11 characters)"),
+}
+
+
+def short_name(module: str) -> str:
+    return module[:8].upper() + ".MOD"
+
+
+def make_disk(inputs, outputs, params):
+    """Python step: an empty FAT16 volume, then /MODULES/<NAME>.MOD for every blob."""
+    disk = outputs[0]
+    with open(disk, "wb") as handle:
+        handle.truncate(params["size_mb"] * 1024 * 1024)
+    tools = params["tools"]
+
+    def run(argv):
+        proc = subprocess.run(argv, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise StepError(f"{' '.join(argv)} failed:\n{proc.stdout}{proc.stderr}")
+
+    run([tools["mformat"], "-i", disk, "-v", params["volume"], "-N", "00000000", "::"])
+    run([tools["mmd"], "-i", disk, "::/MODULES"])
+    for blob, name in zip(inputs, params["names"]):
+        run([tools["mcopy"], "-i", disk, blob, f"::/MODULES/{short_name(name)}"])
+    return f"data disk: {len(inputs)} module(s), {params['size_mb']} MiB FAT16"
+
+
+def analyse(ctx):
+    modules = []
+    for dep in ctx.deps("modules"):
+        info = dep.get(ModuleInfo)
+        if info is None:
+            raise ctx.fail(f"{dep.label} is not an embed-module target")
+        modules.append(info)
+    if ctx.attr["registry"] is not None:
+        registry = ctx.dep(ctx.attr["registry"]).get(RegistryInfo)
+        if registry is None:
+            raise ctx.fail("'registry' must be a cache-registry target")
+        modules.extend(registry.modules)
+    names = [m.name for m in modules]
+    shorts = [short_name(n) for n in names]
+    clashes = sorted({s for s in shorts if shorts.count(s) > 1})
+    if clashes:
+        raise ctx.fail(f"modules share the 8.3 file name {', '.join(clashes)}; rename one")
+    if len(ctx.attr["volume"]) > 11:
+        raise ctx.fail("'volume' is at most 11 characters")
+    tools = {name: ctx.host_tool(name) for name in ("mformat", "mmd", "mcopy")}
+    disk = ctx.output(f"{ctx.label.name}.img")
+    ctx.python_action("FATDISK", "bfbuild_plugins.fat_disk:make_disk",
+                      {"names": names, "size_mb": ctx.attr["size_mb"], "volume": ctx.attr["volume"],
+                       "tools": {k: t.path for k, t in tools.items()}},
+                      inputs=[m.blob for m in modules], outputs=[disk], tools=list(tools.values()))
+    return [DefaultInfo((disk,)), DataDiskInfo(disk)]
+
+
+@hookimpl
+def bfbuild_register_rules():
+    return [Rule("fat-disk", ATTRS, analyse, doc=__doc__)]
