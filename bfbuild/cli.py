@@ -94,21 +94,32 @@ def _main(argv: List[str]) -> int:
     options = parser.parse_args(argv)
     if problem is not None:
         raise problem
-    if options.command == "clean":
-        return _clean(workspace)
     plugin_manager.hook.bfbuild_configure(workspace=workspace, options=options)
-    from .session import Session
-    session = Session(workspace, plugin_manager)
-    handler = {"build": _build, "run": _run, "test": _test, "query": _query,
-               "size": _size}[options.command]
-    return handler(session, options)
+    if options.command == "query":  # reads YAML only: no lock needed
+        from .session import Session
+        return _query(Session(workspace, plugin_manager), options)
+    from .lock import WorkspaceLock
+    with WorkspaceLock(workspace.root, " ".join(argv)):
+        if options.command == "clean":
+            return _clean(workspace)
+        from .session import Session
+        session = Session(workspace, plugin_manager)
+        handler = {"build": _build, "run": _run, "test": _test, "size": _size}[options.command]
+        return handler(session, options)
 
 
 def _clean(workspace) -> int:
+    from .lock import LOCK_NAME
+
     out = workspace.path(OUTPUT_DIR)
-    if out.exists():
-        shutil.rmtree(out)
-    print(f"removed {OUTPUT_DIR}/")
+    for entry in out.iterdir() if out.exists() else []:
+        if entry.name == LOCK_NAME:
+            continue  # held by this very command
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    print(f"removed the contents of {OUTPUT_DIR}/")
     return EXIT_OK
 
 

@@ -93,7 +93,10 @@ def _as_source(text: Any, name: str, attr: Attr, ctx: ValidationContext):
     if not isinstance(text, str) or not text:
         raise _type_error(name, attr, text, ctx.where)
     if is_label(text):
-        return parse_label(text, ctx.package)
+        try:
+            return parse_label(text, ctx.package)
+        except BfError as exc:
+            raise ctx.where.error(exc.message, exc.hint) from None
     if text.startswith("/") or ".." in text.split("/"):
         raise ctx.where.error(f"source '{text}' must stay inside its package folder",
                               hint="use a path relative to the package folder, or a label")
@@ -127,6 +130,11 @@ def validate_value(name: str, attr: Attr, value: Any, ctx: ValidationContext) ->
     elif kind == "string_dict":
         if not isinstance(value, dict):
             raise _type_error(name, attr, value, ctx.where)
+        for key, item in value.items():
+            if isinstance(item, bool) or item is None:
+                raise ctx.where.error(f"attribute '{name}': value of '{key}' is {item!r}, not a string",
+                                      hint="quote it: YAML reads a bare on/off/yes/no/true/false as a "
+                                           "boolean and an empty value as null")
         value = {str(k): str(v) for k, v in value.items()}
     elif kind == "label":
         value = _as_label(value, name, attr, ctx)

@@ -15,7 +15,9 @@ BUILD_FILE = "BUILD.yaml"
 TARGETS_DIR = "targets"
 OUTPUT_DIR = "bfout"
 STATE_DIR = f"{OUTPUT_DIR}/.bfbuild"  # graph, sconsign, last build record
-_WORKSPACE_KEY = re.compile(r"^workspace\s*:", re.MULTILINE)
+# The root file has `workspace: NAME`; a package may define a target called `workspace`, whose
+# value is a mapping (on the next lines, or `{...}`), so only a scalar on the same line counts.
+_WORKSPACE_KEY = re.compile(r"^workspace\s*:[ \t]*[^\s{#]", re.MULTILINE)
 _ROOT_KEYS = ("workspace", "plugins", "defaults", "targets")
 _SKIP_DIRS = {OUTPUT_DIR, ".git", "__pycache__", "node_modules", ".pytest_cache"}
 

@@ -1,6 +1,7 @@
 """YAML reading that remembers line numbers, so every later error can name file:line."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -30,22 +31,30 @@ class LocatedList(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+# ':name' right after '[' or ',' (or opening a continuation line of a flow list) breaks YAML.
+_RELATIVE_LABEL_IN_FLOW = re.compile(r"(^|[\[,])\s*:[A-Za-z0-9_]")
+
+
 class _Loader(_BaseLoader):
     pass
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
-    loader.flatten_mapping(node)
+    written = {id(key_node) for key_node, _ in node.value}
+    loader.flatten_mapping(node)  # puts keys merged in by '<<' first, which written keys override
     result = LocatedDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    explicit = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
-        if key in result:
-            raise BfError(f"duplicate key '{key}' (first defined on line {result.key_lines[key]})",
-                          file=loader.bf_filename, line=line,
-                          hint="each key may appear once in a mapping; rename or remove one")
+        if id(key_node) in written:
+            if key in explicit:
+                raise BfError(f"duplicate key '{key}' (first defined on line {result.key_lines[key]})",
+                              file=loader.bf_filename, line=line,
+                              hint="each key may appear once in a mapping; rename or remove one")
+            explicit.add(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = line
     return result
@@ -74,8 +83,9 @@ def load_yaml(text: str, filename: str) -> Any:
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
         hint = "check indentation, a missing ':' or an unclosed quote or bracket"
-        source_line = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
-        if "[:" in source_line.replace(" ", "") or ",:" in source_line.replace(" ", ""):
+        lines = text.splitlines()
+        nearby = lines[max(0, (line or 1) - 2):line or 0]
+        if any(_RELATIVE_LABEL_IN_FLOW.search(source) for source in nearby):
             hint = "inside [...] a label starting with ':' must be quoted (\":name\"), or use a block list"
         raise BfError(f"YAML syntax error: {problem}{context}", file=filename, line=line,
                       hint=hint) from None

@@ -17,7 +17,7 @@ import time
 from typing import Dict, List, Sequence
 
 TMP_DIR = ".bftmp"
-_FLAG_PREFIX = re.compile(r"^-{1,2}[A-Za-z][A-Za-z0-9_-]*=?$")
+_FLAG_PREFIX = re.compile(r"^-{1,2}[A-Za-z][A-Za-z0-9_,-]*=?$")  # -o, --out=, -Wl,-Map=
 
 
 class StepError(Exception):

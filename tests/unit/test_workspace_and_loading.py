@@ -121,6 +121,17 @@ def test_unknown_default_axis(make_workspace):
     assert "did you mean 'cpu'" in info.value.hint
 
 
+def test_target_named_workspace_in_a_package_build_file(make_workspace):
+    root = make_workspace({**GOOD, "app/BUILD.yaml": APP + "workspace:\n  rule: gen\n"})
+    files = load_workspace(start=root).package_files()
+    assert files.get("app") == "app/BUILD.yaml"
+
+
+def test_target_named_workspace_in_a_targets_file(make_workspace):
+    root = make_workspace({**GOOD, "targets/lib.yaml": LIB + "workspace:\n  rule: gen\n"})
+    assert Label("lib", "workspace") in Session(start=root).targets
+
+
 def test_bare_off_default_is_read_as_the_string_off(make_workspace):
     root = make_workspace({"BUILD.yaml": "workspace: t\ndefaults:\n  pgo: off\n"})
     assert load_workspace(start=root).defaults["pgo"] == "off"
@@ -243,6 +254,25 @@ def test_missing_source_file_suggests_a_similar_file(make_workspace, run_cli, li
     line = line_of(root / "targets/lib.yaml", "bsae.txt")
     assert_usage_error(rc, err, f"targets/lib.yaml:{line}: attribute 'srcs': source file "
                        "'lib/bsae.txt' does not exist", "did you mean 'base.txt'")
+
+
+def test_invalid_label_in_label_list_names_file_and_line(make_workspace, run_cli):
+    root = make_workspace({**GOOD, "targets/bad.yaml": "bad:\n  rule: gen\n  deps: [\":bad name\"]\n"})
+    rc, _, err = run_cli(root, "query", "//...")
+    assert_usage_error(rc, err, "targets/bad.yaml:3: invalid target name in label ':bad name'")
+
+
+def test_invalid_label_in_source_list_names_file_and_line(make_workspace, run_cli):
+    root = make_workspace({**GOOD, "targets/bad.yaml": "bad:\n  rule: gen\n  srcs: [\":bad name\"]\n"})
+    rc, _, err = run_cli(root, "query", "//...")
+    assert_usage_error(rc, err, "targets/bad.yaml:3: invalid target name in label ':bad name'")
+
+
+def test_source_list_may_name_targets(make_workspace):
+    root = make_workspace({**GOOD, "targets/lib.yaml": LIB + "gen2:\n  rule: gen\n  srcs: [':base', base.txt]\n"})
+    target = Session(start=root).targets[Label("lib", "gen2")]
+    assert target.attrs["srcs"] == [Label("lib", "base"), SourceFile("lib/base.txt")]
+    assert [str(dep.label) for dep in target.deps] == ["//lib:base"]
 
 
 def test_source_outside_the_package_is_refused(make_workspace, run_cli):

@@ -127,13 +127,32 @@ def test_block_list_of_relative_labels_loads():
     assert load_yaml("deps:\n  - :x\n  - :y\n", "p.yaml")["deps"] == [":x", ":y"]
 
 
-@pytest.mark.xfail(strict=True, reason="yamlload.load_yaml only looks for '[:' or ',:' on the error "
-                   "line, so a flow list spanning lines gets the generic hint")
 def test_multi_line_flow_list_with_unquoted_relative_label_hints_quoting():
     with pytest.raises(BfError) as info:
         load_yaml("t:\n  deps: [\n    :x,\n  ]\n", "p.yaml")
     assert info.value.line == 3
     assert '":name"' in info.value.hint
+
+
+MERGE = """\
+base: &b
+  rule: gen
+  doc: one
+x:
+  <<: *b
+"""
+
+
+def test_merge_key_copies_the_anchored_mapping():
+    data = load_yaml(MERGE + "  mode: small\n", "t.yaml")
+    assert data["x"] == {"rule": "gen", "doc": "one", "mode": "small"}
+    assert data["x"].line_of("mode") == 6
+    assert data["x"].line_of("rule") == 2  # where the merged key was written
+
+
+def test_merge_key_can_be_overridden():
+    data = load_yaml(MERGE + "  doc: two\n", "t.yaml")
+    assert data["x"] == {"rule": "gen", "doc": "two"}
 
 
 def test_load_yaml_file_uses_display_name(tmp_path):

@@ -1,0 +1,45 @@
+"""One bfbuild at a time per workspace: an advisory lock on bfout/.lock.
+
+A second invocation says who holds the lock and waits, rather than racing the first one over
+the same outputs and SCons database.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+from pathlib import Path
+
+from .workspace import OUTPUT_DIR
+
+LOCK_NAME = ".lock"
+
+
+class WorkspaceLock:
+    def __init__(self, root: Path, command: str):
+        self.path = root / OUTPUT_DIR / LOCK_NAME
+        self.command = command
+        self.handle = None
+
+    def __enter__(self) -> "WorkspaceLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another bfbuild"
+            print(f"bfbuild: waiting for the workspace lock ({OUTPUT_DIR}/{LOCK_NAME}) held by "
+                  f"{holder}", file=sys.stderr, flush=True)
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()}: bfbuild {self.command}\n")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
