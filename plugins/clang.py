@@ -23,7 +23,7 @@ BASE_FLAGS = ("--target=i686-unknown-none-elf", "-m32", "-ffreestanding", "-fno-
 
 # The attributes of every rule that compiles C (clang, embed-module).
 COMPILE_ATTRS = {
-    "srcs": Attr("source_list", required=True, doc=".c files to compile"),
+    "srcs": Attr("source_list", doc=".c files to compile (none: a header-only target)"),
     "hdrs": Attr("source_list", doc="headers this target offers to its dependants"),
     "includes": Attr("string_list", doc="include folders (relative to the package) exported to dependants"),
     "deps": Attr("label_list", doc="clang or archive targets whose headers (and objects) are used"),

@@ -1,6 +1,7 @@
-/* kprintf and friends on top of the serial and VGA drivers. */
+/* kprintf and ksnprintf: one formatter, writing to the console or to a buffer. */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <bf/console.h>
 #include <bf/serial.h>
@@ -18,13 +19,35 @@ void kputs(const char *s)
         kputc(*s++);
 }
 
+/* Where formatted characters go; the formatter counts them itself. */
+struct sink {
+    void (*put)(struct sink *sink, char c);
+    char *buf;      /* buffer sink only */
+    size_t size;
+    size_t len;     /* characters produced so far, stored or not */
+};
+
+static void put_console(struct sink *sink, char c)
+{
+    (void)sink;
+    kputc(c);
+}
+
+static void put_buffer(struct sink *sink, char c)
+{
+    /* Keep the last byte for the NUL; count on so the caller learns the full length. */
+    if (sink->len + 1 < sink->size)
+        sink->buf[sink->len] = c;
+    sink->len++;
+}
+
 struct spec {
     bool left;              /* '-' */
     bool zero;              /* '0' */
     unsigned width;
 };
 
-static int emit_padded(const char *prefix, const char *body, unsigned len,
+static int emit_padded(struct sink *out, const char *prefix, const char *body, unsigned len,
                        const struct spec *sp)
 {
     unsigned plen = 0;
@@ -36,21 +59,21 @@ static int emit_padded(const char *prefix, const char *body, unsigned len,
 
     if (!sp->left && !sp->zero)
         for (; pad; pad--, n++)
-            kputc(' ');
+            out->put(out, ' ');
     for (unsigned i = 0; i < plen; i++, n++)
-        kputc(prefix[i]);
+        out->put(out, prefix[i]);
     /* Zero padding goes between the sign/prefix and the digits. */
     if (!sp->left && sp->zero)
         for (; pad; pad--, n++)
-            kputc('0');
+            out->put(out, '0');
     for (unsigned i = 0; i < len; i++, n++)
-        kputc(body[i]);
+        out->put(out, body[i]);
     for (; pad; pad--, n++)
-        kputc(' ');
+        out->put(out, ' ');
     return n;
 }
 
-static int emit_number(unsigned long long v, unsigned base, bool upper,
+static int emit_number(struct sink *out, unsigned long long v, unsigned base, bool upper,
                        const char *prefix, const struct spec *sp)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -61,16 +84,16 @@ static int emit_number(unsigned long long v, unsigned base, bool upper,
         buf[--i] = digits[v % base];
         v /= base;
     } while (v);
-    return emit_padded(prefix, buf + i, (unsigned)(sizeof(buf) - i), sp);
+    return emit_padded(out, prefix, buf + i, (unsigned)(sizeof(buf) - i), sp);
 }
 
-int kvprintf(const char *fmt, va_list ap)
+static int format(struct sink *out, const char *fmt, va_list ap)
 {
     int n = 0;
 
     for (; *fmt; fmt++) {
         if (*fmt != '%') {
-            kputc(*fmt);
+            out->put(out, *fmt);
             n++;
             continue;
         }
@@ -119,7 +142,7 @@ int kvprintf(const char *fmt, va_list ap)
             /* Negate in unsigned arithmetic so LLONG_MIN works. */
             unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
                                          : (unsigned long long)v;
-            n += emit_number(u, 10, false, v < 0 ? "-" : "", &sp);
+            n += emit_number(out, u, 10, false, v < 0 ? "-" : "", &sp);
             break;
         }
         case 'u':
@@ -132,18 +155,18 @@ int kvprintf(const char *fmt, va_list ap)
                 v = va_arg(ap, unsigned long);
             else
                 v = va_arg(ap, unsigned int);
-            n += emit_number(v, *fmt == 'u' ? 10 : 16, *fmt == 'X', "", &sp);
+            n += emit_number(out, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', "", &sp);
             break;
         }
         case 'p': {
             struct spec pp = { sp.left, true, 10 }; /* "0x" + 8 digits */
             uintptr_t v = (uintptr_t)va_arg(ap, void *);
-            n += emit_number(v, 16, false, "0x", &pp);
+            n += emit_number(out, v, 16, false, "0x", &pp);
             break;
         }
         case 'c': {
             char c = (char)va_arg(ap, int);
-            n += emit_padded("", &c, 1, &sp);
+            n += emit_padded(out, "", &c, 1, &sp);
             break;
         }
         case 's': {
@@ -154,11 +177,11 @@ int kvprintf(const char *fmt, va_list ap)
             while (s[len])
                 len++;
             sp.zero = false;
-            n += emit_padded("", s, len, &sp);
+            n += emit_padded(out, "", s, len, &sp);
             break;
         }
         case '%':
-            kputc('%');
+            out->put(out, '%');
             n++;
             break;
         case '\0':
@@ -166,12 +189,36 @@ int kvprintf(const char *fmt, va_list ap)
             return n;
         default:
             /* Unknown conversion: show it so the mistake is visible. */
-            kputc('%');
-            kputc(*fmt);
+            out->put(out, '%');
+            out->put(out, *fmt);
             n += 2;
             break;
         }
     }
+    return n;
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+    struct sink out = { put_console, NULL, 0, 0 };
+    return format(&out, fmt, ap);
+}
+
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    struct sink out = { put_buffer, buf, size, 0 };
+    int n = format(&out, fmt, ap);
+    if (size)
+        buf[out.len < size ? out.len : size - 1] = '\0';
+    return n;
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvsnprintf(buf, size, fmt, ap);
+    va_end(ap);
     return n;
 }
 

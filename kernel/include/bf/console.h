@@ -3,6 +3,7 @@
 #define BF_CONSOLE_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 void kputc(char c);
 /* Writes s as is; unlike puts() no newline is added. */
@@ -14,5 +15,12 @@ void kputs(const char *s);
  */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
+
+/*
+ * The same formats into buf. At most size - 1 characters are stored and, when size > 0, the
+ * result is always NUL-terminated; returns the length the whole output would have had.
+ */
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 #endif

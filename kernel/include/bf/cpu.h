@@ -61,4 +61,50 @@ static inline void cpu_cli(void)
     __asm__ __volatile__("cli" ::: "memory");
 }
 
+/* Enables interrupts; call only after idt_init(), or the first IRQ triple-faults. */
+static inline void cpu_sti(void)
+{
+    __asm__ __volatile__("sti" ::: "memory");
+}
+
+/* Disables interrupts and returns the previous EFLAGS, for cpu_irq_restore(). */
+static inline uint32_t cpu_irq_save(void)
+{
+    uint32_t flags;
+    __asm__ __volatile__("pushfl\n\t"
+                         "popl %0\n\t"
+                         "cli"
+                         : "=r"(flags)
+                         :
+                         : "memory");
+    return flags;
+}
+
+/* Re-enables interrupts only if they were enabled when cpu_irq_save() ran. */
+static inline void cpu_irq_restore(uint32_t flags)
+{
+    if (flags & 0x200)
+        cpu_sti();
+}
+
+/* The time-stamp counter (Pentium and later, which i686 implies). */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint32_t cpu_read_cr0(void)
+{
+    uint32_t v;
+    __asm__ __volatile__("movl %%cr0, %0" : "=r"(v));
+    return v;
+}
+
+static inline void cpu_write_cr0(uint32_t v)
+{
+    __asm__ __volatile__("movl %0, %%cr0" : : "r"(v) : "memory");
+}
+
 #endif

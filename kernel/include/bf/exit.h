@@ -8,6 +8,8 @@
 
 #define BF_EXIT_SUCCESS 0x10
 #define BF_EXIT_PANIC 0x11
+/* A CPU exception v (0..31) exits with BF_EXIT_EXCEPTION_BASE + v: QEMU status ((0x20 + v) << 1) | 1. */
+#define BF_EXIT_EXCEPTION_BASE 0x20
 
 /* Without the debug-exit device this halts forever instead. */
 __attribute__((noreturn)) void bf_exit(unsigned code);

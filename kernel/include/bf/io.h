@@ -40,4 +40,10 @@ static inline uint32_t inl(uint16_t port)
     return value;
 }
 
+/* A write to the unused POST port takes about 1 us: time for slow devices such as the PIC. */
+static inline void io_wait(void)
+{
+    outb(0x80, 0);
+}
+
 #endif

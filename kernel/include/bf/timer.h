@@ -1,0 +1,18 @@
+/* The system timer: PIT channel 0 on IRQ 0, counting ticks. */
+#ifndef BF_TIMER_H
+#define BF_TIMER_H
+
+#include <stdint.h>
+
+/*
+ * Programs the PIT to interrupt hz times a second (19..1193182; e.g. 1000) and installs the tick
+ * handler. Needs idt_init(); ticks count once interrupts are enabled (cpu_sti()).
+ * Returns 0, or -1 if hz is 0.
+ */
+int timer_init(uint32_t hz);
+/* Ticks since timer_init(). */
+uint64_t timer_ticks(void);
+/* The rate actually programmed (the PIT divides 1193182 Hz by an integer), 0 before init. */
+uint32_t timer_hz(void);
+
+#endif
