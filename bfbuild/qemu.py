@@ -16,6 +16,8 @@ from typing import Callable, List, Optional, Sequence
 DEBUG_EXIT_PORT = 0xF4
 SUCCESS_STATUS = (0x10 << 1) | 1
 PANIC_STATUS = (0x11 << 1) | 1
+MODULES_FAILED_STATUS = (0x12 << 1) | 1
+EXCEPTION_BASE = 0x20  # a CPU exception v exits with code 0x20 + v
 
 
 def qemu_argv(qemu: str, image: str, cpu_model: Optional[str] = None, memory: str = "64M",
@@ -40,6 +42,10 @@ def describe_status(status: Optional[int], timed_out: bool = False) -> str:
         return f"success (exit status {status})"
     if status == PANIC_STATUS:
         return f"kernel panic (exit status {status})"
+    if status == MODULES_FAILED_STATUS:
+        return f"some modules were refused or failed (exit status {status})"
+    if status is not None and status & 1 and EXCEPTION_BASE <= status >> 1 < EXCEPTION_BASE + 32:
+        return f"CPU exception {(status >> 1) - EXCEPTION_BASE} (exit status {status})"
     if status == 0:
         return "QEMU exited with status 0: a triple fault or reset, not a clean exit"
     if status is not None and status & 1 and status > 1:

@@ -8,6 +8,8 @@
 
 #define BF_EXIT_SUCCESS 0x10
 #define BF_EXIT_PANIC 0x11
+/* The application ran, but some modules were refused or failed: QEMU status 37. */
+#define BF_EXIT_MODULES_FAILED 0x12
 /* A CPU exception v (0..31) exits with BF_EXIT_EXCEPTION_BASE + v: QEMU status ((0x20 + v) << 1) | 1. */
 #define BF_EXIT_EXCEPTION_BASE 0x20
 

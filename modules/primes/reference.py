@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""Expected result of the primes module: a plain (unsegmented) sieve of [0, 65536 * work)."""
+import argparse
+import json
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", type=int, default=1)
+    work = min(parser.parse_args().work, 65535)
+    limit = 65536 * work
+    sieve = bytearray([1]) * limit
+    sieve[0:2] = b"\x00\x00"
+    p = 2
+    while p * p < limit:
+        if sieve[p]:
+            sieve[p * p::p] = bytes(len(range(p * p, limit, p)))
+        p += 1
+    primes = [n for n in range(limit) if sieve[n]]
+    twins = sum(1 for a, b in zip(primes, primes[1:]) if b - a == 2)
+    xr = 0
+    for n in primes:
+        xr ^= (n * 0x9E3779B1) & 0xFFFFFFFF
+    text = "count=%d sum=%d last=%d twins=%d xor=0x%08x" % (
+        len(primes), sum(primes), primes[-1] if primes else 0, twins, xr)
+    print(json.dumps({"module": "primes", "expect": text, "tolerance": 0}))
+
+
+if __name__ == "__main__":
+    main()
