@@ -4,10 +4,10 @@ there to the copy embedded in the image.
 
 Files get 8.3 names (the kernel reads no long names): the module name cut to 8 characters,
 upper-cased, with the extension .MOD; two modules that would share a name are refused.
-The volume serial is fixed and SOURCE_DATE_EPOCH=0 (set for every action) fixes the timestamps,
-so the disk is reproducible.
+The volume serial is fixed and, since mtools stamps directory entries with the current time,
+every entry's timestamps are then set to 1980-01-01 00:00, so the disk is reproducible.
 """
-import os
+import struct
 import subprocess
 
 from bfbuild import hookimpl
@@ -28,6 +28,51 @@ def short_name(module: str) -> str:
     return module[:8].upper() + ".MOD"
 
 
+FAT_EPOCH_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the earliest FAT date
+DIR_ENTRY = 32
+
+
+def clear_timestamps(disk: str) -> None:
+    """Set the creation, access and write times of every directory entry to the FAT epoch."""
+    with open(disk, "r+b") as handle:
+        boot = handle.read(512)
+        sector, per_cluster, reserved = struct.unpack_from("<HBH", boot, 11)
+        fats, root_entries, _, _, fat_sectors = struct.unpack_from("<BHHBH", boot, 16)
+        root_start = (reserved + fats * fat_sectors) * sector
+        data_start = root_start + root_entries * DIR_ENTRY
+        cluster_bytes = sector * per_cluster
+        handle.seek(reserved * sector)
+        fat = handle.read(fat_sectors * sector)
+
+        def clusters(first):
+            while 2 <= first < 0xFFF8:
+                yield data_start + (first - 2) * cluster_bytes
+                first = struct.unpack_from("<H", fat, first * 2)[0]
+
+        def clear(offset: int, length: int) -> None:
+            handle.seek(offset)
+            entries = bytearray(handle.read(length))
+            subdirs = []
+            for at in range(0, length, DIR_ENTRY):
+                first_byte, attr = entries[at], entries[at + 11]
+                if first_byte == 0:
+                    break
+                if first_byte == 0xE5 or attr == 0x0F:  # deleted, long-name part
+                    continue
+                struct.pack_into("<BHHHHHH", entries, at + 13, 0, 0, FAT_EPOCH_DATE,
+                                 FAT_EPOCH_DATE, 0, 0, FAT_EPOCH_DATE)
+                start = struct.unpack_from("<H", entries, at + 26)[0]
+                if attr & 0x10 and entries[at:at + 2] not in (b". ", b".."):
+                    subdirs.append(start)
+            handle.seek(offset)
+            handle.write(entries)
+            for first in subdirs:
+                for cluster in clusters(first):
+                    clear(cluster, cluster_bytes)
+
+        clear(root_start, root_entries * DIR_ENTRY)
+
+
 def make_disk(inputs, outputs, params):
     """Python step: an empty FAT16 volume, then /MODULES/<NAME>.MOD for every blob."""
     disk = outputs[0]
@@ -44,6 +89,7 @@ def make_disk(inputs, outputs, params):
     run([tools["mmd"], "-i", disk, "::/MODULES"])
     for blob, name in zip(inputs, params["names"]):
         run([tools["mcopy"], "-i", disk, blob, f"::/MODULES/{short_name(name)}"])
+    clear_timestamps(disk)
     return f"data disk: {len(inputs)} module(s), {params['size_mb']} MiB FAT16"
 
 

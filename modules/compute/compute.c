@@ -1,9 +1,9 @@
 /*
  * compute: a mix of integer work, per unit of `work`:
- *   - Collatz trajectories of 1000 consecutive starting values (64-bit intermediate values),
+ *   - Collatz trajectories of 256 consecutive starting values (64-bit intermediate values),
  *   - Euclid's gcd of 256 pseudo-random pairs,
- *   - integer square roots of 64 pseudo-random 64-bit values (Newton, 64-bit division),
- *   - signed 64-bit quotients and remainders of 64 pseudo-random pairs,
+ *   - integer square roots of 32 pseudo-random 64-bit values (Newton, 64-bit division),
+ *   - signed 64-bit quotients and remainders of 48 pseudo-random pairs,
  *   - a modular exponentiation modulo the prime 4294967291 (64-bit remainders).
  * Result: "collatz=<steps> max=<steps>@<start> gcd=<sum> isqrt=<hex> div=<hex> mod=<hex> pow=<u32>".
  */
@@ -70,8 +70,8 @@ int module_main(const struct bf_module_api *api, uint32_t work, struct bf_module
     for (round = 0; round < work; round++) {
         uint32_t state = bf_rand_seed(COMPUTE_SEED, round);
 
-        for (i = 1; i <= 1000; i++) {
-            uint32_t start = round * 1000 + i, steps = 0;
+        for (i = 1; i <= 256; i++) {
+            uint32_t start = round * 256 + i, steps = 0;
             uint64_t v = start;
             while (v != 1) {
                 v = (v & 1u) ? 3 * v + 1 : v >> 1;
@@ -90,12 +90,12 @@ int module_main(const struct bf_module_api *api, uint32_t work, struct bf_module
             gcd_sum += gcd32(a, b);
         }
 
-        for (i = 0; i < 64; i++) {
+        for (i = 0; i < 32; i++) {
             uint64_t n = rand64(&state) >> (i & 31u);
             sqrt_sum += isqrt64(n);
         }
 
-        for (i = 0; i < 64; i++) {
+        for (i = 0; i < 48; i++) {
             int64_t a = (int64_t)rand64(&state);
             uint64_t bu = rand64(&state);
             uint32_t shift = 1 + bf_rand_below(&state, 62);

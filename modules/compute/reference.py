@@ -55,8 +55,8 @@ def main():
     pw = 1
     for rnd in range(work):
         rng = Rng(seed_for(SEED, rnd))
-        for i in range(1, 1001):
-            start = rnd * 1000 + i
+        for i in range(1, 257):
+            start = rnd * 256 + i
             v, steps = start, 0
             while v != 1:
                 v = 3 * v + 1 if v & 1 else v >> 1
@@ -68,9 +68,9 @@ def main():
             a = rng.next()
             b = rng.next() >> (i & 15)
             gcd_sum += math.gcd(a, b)
-        for i in range(64):
+        for i in range(32):
             sqrt_sum += math.isqrt(rng.next64() >> (i & 31))
-        for i in range(64):
+        for i in range(48):
             a = to_signed64(rng.next64())
             bu = rng.next64()
             shift = 1 + rng.next() % 62

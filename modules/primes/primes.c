@@ -1,6 +1,6 @@
 /*
- * primes: segmented sieve of Eratosthenes over [0, 65536 * work) (work is clamped to 65535 so the
- * range fits in 32 bits), one 64 KiB segment per unit of work.
+ * primes: segmented sieve of Eratosthenes over [0, 32768 * work) (work is clamped to 131071 so the
+ * range fits in 32 bits), one 32 KiB segment per unit of work.
  * Result: "count=<primes> sum=<u64 sum> last=<largest prime> twins=<twin pairs> xor=<hex>".
  */
 #include <stdint.h>
@@ -8,10 +8,11 @@
 #include "bf/module.h"
 #include "modlib.h"
 
-#define SEG 65536u
-#define MAX_WORK 65535u
+#define SEG 32768u
+#define MAX_WORK 131071u
+#define BASE_MAX 65536u
 
-static uint8_t base_composite[SEG + 1]; /* sieve of [0, 65536] for the base primes */
+static uint8_t base_composite[BASE_MAX + 1]; /* sieve of [0, 65536] for the base primes */
 static uint32_t base_primes[6600];      /* primes <= 65536: 6542 of them */
 static uint8_t segment[SEG];
 

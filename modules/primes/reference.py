@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Expected result of the primes module: a plain (unsegmented) sieve of [0, 65536 * work)."""
+"""Expected result of the primes module: a plain (unsegmented) sieve of [0, 32768 * work)."""
 import argparse
 import json
 
@@ -7,8 +7,8 @@ import json
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", type=int, default=1)
-    work = min(parser.parse_args().work, 65535)
-    limit = 65536 * work
+    work = min(parser.parse_args().work, 131071)
+    limit = 32768 * work
     sieve = bytearray([1]) * limit
     sieve[0:2] = b"\x00\x00"
     p = 2

@@ -6,7 +6,7 @@ import re
 
 M32 = 0xFFFFFFFF
 SEED = 0x52454758
-TEXT_MAX = 8192
+TEXT_MAX = 4096
 PATTERN = r"(?:ab|cd)+[0-9]*(?:x|yz)"
 
 

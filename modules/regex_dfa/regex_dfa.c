@@ -1,6 +1,6 @@
 /*
  * regex_dfa: a hand-built DFA for the regex (ab|cd)+[0-9]*(x|yz), run over generated text.
- * Each unit of work generates about 8 KiB of text from tokens that often half-match the regex
+ * Each unit of work generates about 4 KiB of text from tokens that often half-match the regex
  * ("ab", "cd", "a", digits, "x", "yz", "y", stray letters, blanks) and scans it:
  *   matches/chars: non-overlapping leftmost matches (as Python's re.finditer) and their length,
  *   starts: the positions at which a match begins (overlapping, as a lookahead would count).
@@ -13,7 +13,7 @@
 #include "modlib.h"
 
 #define RX_SEED 0x52454758u
-#define TEXT_MAX 8192u
+#define TEXT_MAX 4096u
 
 enum { S_START, S_A, S_C, S_PAIR, S_DIGITS, S_Y, S_ACCEPT, S_DEAD };
 

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_workspace
+import yaml
+
+from .conftest import REPO, copy_workspace
 
 pytestmark = pytest.mark.slow
 
 IMAGE = "bfout/i686-any-clang/images/tinyllama/tinyllama.img"
-RUNTIME_SOURCES = ["serial", "vga", "console", "string", "exit", "panic", "libgcc64"]
+RUNTIME_SOURCES = [Path(src).stem for src in
+                   yaml.safe_load((REPO / "kernel/BUILD.yaml").read_text())["runtime_c"]["srcs"]]
 
 
 def compiled(workspace):
@@ -76,10 +79,10 @@ def test_changing_a_flag_in_yaml_reruns_the_affected_compiles_only(workspace):
     workspace.edit("kernel/BUILD.yaml", "  includes: [include]\n", "  includes: [include]\n  opt: O1\n")
     workspace.bfbuild("build", "//images:tinyllama", check=0)
     assert compiled(workspace) == sorted(RUNTIME_SOURCES)
-    workspace.edit("apps/tinyllama/BUILD.yaml", "  srcs: [main.c]\n",
-                   "  srcs: [main.c]\n  copts: [-fno-inline]\n")
+    workspace.edit("apps/tinyllama/BUILD.yaml", "    - :registry\n  deps: [//kernel:runtime]\n",
+                   "    - :registry\n  deps: [//kernel:runtime]\n  copts: [-fno-inline]\n")
     workspace.bfbuild("build", "//images:tinyllama", check=0)
-    assert compiled(workspace) == ["main"]
+    assert compiled(workspace) == ["main", "registry"]
 
 
 def test_a_cpu_matrix_shares_the_actions_that_ignore_the_cpu(workspace):
@@ -87,10 +90,10 @@ def test_a_cpu_matrix_shares_the_actions_that_ignore_the_cpu(workspace):
                      "  cflags: [-march=pentium, -mno-sse, -mno-mmx]\n  qemu_cpu: pentium\n")
     proc = workspace.bfbuild("build", "//images:tinyllama", "--cpu", "i686,pentium", check=0)
     runs = mnemonics(workspace)
-    assert runs.count("NASM") == 3  # stage1, stage2, entry: once for both CPUs
-    assert runs.count("CC") == 2 * (len(RUNTIME_SOURCES) + 1)
+    assert runs.count("NASM") == 4  # stage1, stage2, entry, isr: once for both CPUs
+    assert runs.count("CC") == 2 * (len(RUNTIME_SOURCES) + 2 + 13)  # + main, registry, modules
     assert runs.count("IMAGE") == 2
-    assert "3 shared between configurations" in proc.stdout
+    assert "4 shared between configurations" in proc.stdout  # the NASM actions
     assert workspace.path(IMAGE).exists()
     assert workspace.path("bfout/pentium-any-clang/images/tinyllama/tinyllama.img").exists()
     assert workspace.path("bfout/any-any-any/kernel/stage1/stage1.bin").exists()
@@ -101,8 +104,9 @@ def test_builds_in_two_directories_give_identical_images(tmp_path):
     first.bfbuild("build", "//images:tinyllama", check=0)
     second.bfbuild("build", "//images:tinyllama", check=0)
     assert first.path(IMAGE).read_bytes() == second.path(IMAGE).read_bytes()
-    elf = "bfout/i686-any-clang/apps/tinyllama/kernel/kernel.elf"
-    assert first.path(elf).read_bytes() == second.path(elf).read_bytes()
+    for output in ("bfout/i686-any-clang/apps/tinyllama/kernel/kernel.elf",
+                   "bfout/i686-any-clang/apps/tinyllama/data_disk/data_disk.img"):
+        assert first.path(output).read_bytes() == second.path(output).read_bytes(), output
 
 
 def test_a_killed_build_then_a_rebuild_gives_the_clean_build_bytes(tmp_path):

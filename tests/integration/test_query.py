@@ -21,6 +21,8 @@ def test_somepath_prints_the_path_in_dependency_order():
 def test_rdeps_and_kind():
     ws = Workspace(REPO)
     rdeps = ws.bfbuild("query", "rdeps(//kernel:stage1)", check=0).stdout.split()
-    assert rdeps == ["//images:tinyllama", "//images:tinyllama_boot_test", "//kernel:stage1"]
+    assert rdeps == ["//images:bench", "//images:bench_boot_test", "//images:tinyllama",
+                     "//images:tinyllama_boot_test", "//images:tinyllama_embedded_test",
+                     "//kernel:stage1"]
     kinds = ws.bfbuild("query", "kind(asm, //...)", check=0).stdout.split()
-    assert kinds == ["//kernel:entry", "//kernel:stage1", "//kernel:stage2"]
+    assert kinds == ["//kernel:entry", "//kernel:isr", "//kernel:stage1", "//kernel:stage2"]
