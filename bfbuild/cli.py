@@ -37,11 +37,11 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("patterns", nargs="+", metavar="TARGET", help="labels or patterns (//pkg/...)")
     _add_build_options(build)
 
-    run = commands.add_parser("run", parents=[common], help="build an image and boot it in QEMU")
+    run = commands.add_parser("run", parents=[common], help="build an image and boot it in QEMU",
+                              usage="bfbuild run TARGET [options] [-- QEMU_ARG ...]")
     run.add_argument("label", metavar="TARGET")
     run.add_argument("--timeout", type=float, default=None, help="seconds before QEMU is stopped")
     run.add_argument("--no-data-disk", action="store_true", help="boot without the image's data disk")
-    run.add_argument("qemu_args", nargs="*", metavar="QEMU_ARG", help="after --: extra QEMU arguments")
     _add_build_options(run)
 
     test = commands.add_parser("test", parents=[common], help="build and run boot tests")
@@ -91,7 +91,14 @@ def _main(argv: List[str]) -> int:
     parser = make_parser()
     if plugin_manager is not None:
         plugin_manager.hook.bfbuild_addoption(parser=parser)
+    extra: List[str] = []
+    if "--" in argv:  # everything after -- goes to QEMU untouched (bfbuild run)
+        at = argv.index("--")
+        argv, extra = argv[:at], argv[at + 1:]
     options = parser.parse_args(argv)
+    options.qemu_args = extra
+    if extra and options.command != "run":
+        parser.error("arguments after -- are only taken by 'run' (extra QEMU arguments)")
     if problem is not None:
         raise problem
     plugin_manager.hook.bfbuild_configure(workspace=workspace, options=options)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from ..graph import ActionGraph
 from ..workspace import STATE_DIR
 
 ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
+_ACTION_FAILED = re.compile(r"^scons: \*\*\* \[.*\] Error 1$")
 
 
 @dataclass
@@ -49,7 +51,10 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     # The engine imports bfbuild from wherever this process found it.
     package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
-    proc = subprocess.run(argv, cwd=root, env=env)
+    proc = subprocess.run(argv, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr.splitlines():
+        if not _ACTION_FAILED.match(line):  # the engine already printed the failure, in full
+            print(line, file=sys.stderr)
     executed = []
     if record_file.exists():
         executed = [json.loads(line) for line in record_file.read_text().splitlines() if line]
