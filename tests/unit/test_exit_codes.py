@@ -69,7 +69,12 @@ def test_describe_success_and_panic():
 
 
 def test_describe_other_kernel_code():
-    assert qemu.describe_status((0x2A << 1) | 1) == "kernel exited with code 0x2a (exit status 85)"
+    assert qemu.describe_status((0x4A << 1) | 1) == "kernel exited with code 0x4a (exit status 149)"
+
+
+def test_describe_cpu_exception_and_failed_modules():
+    assert qemu.describe_status((0x20 + 6 << 1) | 1) == "CPU exception 6 (exit status 77)"
+    assert qemu.describe_status((0x12 << 1) | 1).startswith("some modules were refused or failed")
 
 
 @pytest.mark.parametrize("status", [1, 2, None, -9])
