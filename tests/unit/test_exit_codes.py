@@ -33,6 +33,12 @@ def test_panic_status_matches_the_header():
     assert qemu.PANIC_STATUS == (panic << 1) | 1
 
 
+def test_modules_failed_and_exception_base_match_the_header():
+    defines = header_defines()
+    assert qemu.MODULES_FAILED_STATUS == (defines["BF_EXIT_MODULES_FAILED"] << 1) | 1
+    assert qemu.EXCEPTION_BASE == defines["BF_EXIT_EXCEPTION_BASE"]
+
+
 def test_port_matches_the_header():
     assert qemu.DEBUG_EXIT_PORT == header_defines()["BF_EXIT_PORT"]
 
