@@ -19,13 +19,23 @@ from bfbuild.schema import Attr
 ATTRS = {
     "modules": Attr("label_list", doc="embed-module targets to put in /MODULES"),
     "registry": Attr("label", doc="a cache-registry target: put all of its modules in /MODULES"),
-    "size_mb": Attr("int", default=16, doc="disk size in MiB (16 gives FAT16)"),
+    "files": Attr("source_list", doc="other files (sources or targets' outputs) for the root folder, "
+                                      "named NAME.EXT from the first 8 and 3 characters, upper case"),
+    "size_mb": Attr("int", default=16, doc="disk size in MiB (16 to 2047 gives FAT16)"),
     "volume": Attr("string", default="BFDATA", doc="volume label (at most 11 characters)"),
 }
 
 
 def short_name(module: str) -> str:
     return module[:8].upper() + ".MOD"
+
+
+def root_name(path: str) -> str:
+    """The 8.3 name a file gets in the root folder: model.bin -> MODEL.BIN."""
+    stem, _, ext = path.rsplit("/", 1)[-1].partition(".")
+    name = "".join(c for c in stem.upper() if c.isalnum() or c == "_")[:8]
+    ext = "".join(c for c in ext.rsplit(".", 1)[-1].upper() if c.isalnum())[:3]
+    return f"{name}.{ext}" if ext else name
 
 
 FAT_EPOCH_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the earliest FAT date
@@ -87,10 +97,14 @@ def make_disk(inputs, outputs, params):
 
     run([tools["mformat"], "-i", disk, "-v", params["volume"], "-N", "00000000", "::"])
     run([tools["mmd"], "-i", disk, "::/MODULES"])
-    for blob, name in zip(inputs, params["names"]):
+    blobs = inputs[:len(params["names"])]
+    for blob, name in zip(blobs, params["names"]):
         run([tools["mcopy"], "-i", disk, blob, f"::/MODULES/{short_name(name)}"])
+    for path, name in zip(inputs[len(blobs):], params["files"]):
+        run([tools["mcopy"], "-i", disk, path, f"::/{name}"])
     clear_timestamps(disk)
-    return f"data disk: {len(inputs)} module(s), {params['size_mb']} MiB FAT16"
+    return (f"data disk: {len(params['names'])} module(s), {len(params['files'])} other file(s), "
+            f"{params['size_mb']} MiB FAT16")
 
 
 def analyse(ctx):
@@ -110,14 +124,22 @@ def analyse(ctx):
     clashes = sorted({s for s in shorts if shorts.count(s) > 1})
     if clashes:
         raise ctx.fail(f"modules share the 8.3 file name {', '.join(clashes)}; rename one")
+    files = ctx.files("files")
+    roots = [root_name(f) for f in files]
+    clashes = sorted({r for r in roots if roots.count(r) > 1})
+    if clashes:
+        raise ctx.fail(f"files share the 8.3 name {', '.join(clashes)}; rename one")
+    if not 16 <= ctx.attr["size_mb"] <= 2047:
+        raise ctx.fail("'size_mb' must be between 16 and 2047 for a FAT16 volume")
     if len(ctx.attr["volume"]) > 11:
         raise ctx.fail("'volume' is at most 11 characters")
     tools = {name: ctx.host_tool(name) for name in ("mformat", "mmd", "mcopy")}
     disk = ctx.output(f"{ctx.label.name}.img")
     ctx.python_action("FATDISK", "bfbuild_plugins.fat_disk:make_disk",
-                      {"names": names, "size_mb": ctx.attr["size_mb"], "volume": ctx.attr["volume"],
-                       "tools": {k: t.path for k, t in tools.items()}},
-                      inputs=[m.blob for m in modules], outputs=[disk], tools=list(tools.values()))
+                      {"names": names, "files": roots, "size_mb": ctx.attr["size_mb"],
+                       "volume": ctx.attr["volume"], "tools": {k: t.path for k, t in tools.items()}},
+                      inputs=[m.blob for m in modules] + files, outputs=[disk],
+                      tools=list(tools.values()))
     return [DefaultInfo((disk,)), DataDiskInfo(disk)]
 
 
