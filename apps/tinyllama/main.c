@@ -5,6 +5,7 @@
  */
 #include <bf/console.h>
 #include <bf/cpu.h>
+#include <bf/cpu_features.h>
 #include <bf/exit.h>
 #include <bf/fpu.h>
 #include <bf/heap.h>
@@ -33,6 +34,7 @@ static void runtime_init(void)
     serial_init();
     vga_init();
     fpu_init();
+    simd_init();
     idt_init();
     heap_init();
     if (timer_init(1000) != 0)
@@ -44,6 +46,9 @@ void kmain(void)
 {
     runtime_init();
     kprintf("BareFlow tinyllama: cpu=%s toolchain=%s\n", BF_CPU, BF_TOOLCHAIN);
+    char features[160];
+    cpu_feature_names(cpu_features_usable(), features, sizeof features);
+    kprintf("cpu: usable features: %s\n", features[0] ? features : "(none)");
 
     const struct bf_kernel_header *h = &__kernel_header;
     if (h->magic != BF_KERNEL_MAGIC)
