@@ -171,8 +171,9 @@ class Analyzer:
             return self._by_full[memo_key]
         target = self.targets[label]
         deps = {dep.label: self.configure(dep.label, config) for dep in target.deps}
-        axes = set(target.rule.axes)
-        for axis in target.rule.axes & set(AXIS_PACKAGES):
+        own_axes = target.rule.axes_for(target.attrs)
+        axes = set(own_axes)
+        for axis in own_axes & set(AXIS_PACKAGES):
             if config.get(axis) is not None:
                 self.axis_target(axis, config[axis])
         for dep in deps.values():

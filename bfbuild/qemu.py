@@ -17,6 +17,7 @@ DEBUG_EXIT_PORT = 0xF4
 SUCCESS_STATUS = (0x10 << 1) | 1
 PANIC_STATUS = (0x11 << 1) | 1
 MODULES_FAILED_STATUS = (0x12 << 1) | 1
+CPU_UNSUPPORTED_STATUS = (0x13 << 1) | 1
 EXCEPTION_BASE = 0x20  # a CPU exception v exits with code 0x20 + v
 
 
@@ -42,6 +43,8 @@ def describe_status(status: Optional[int], timed_out: bool = False) -> str:
         return f"success (exit status {status})"
     if status == PANIC_STATUS:
         return f"kernel panic (exit status {status})"
+    if status == CPU_UNSUPPORTED_STATUS:
+        return f"the CPU lacks features the kernel was built for (exit status {status})"
     if status == MODULES_FAILED_STATUS:
         return f"some modules were refused or failed (exit status {status})"
     if status is not None and status & 1 and EXCEPTION_BASE <= status >> 1 < EXCEPTION_BASE + 32:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet
+from typing import Callable, Dict, FrozenSet, Optional
 
 from .schema import Attr
 
@@ -33,6 +33,12 @@ class Rule:
     axes: FrozenSet[str] = field(default_factory=frozenset)
     doc: str = ""
     test: bool = False
+    # When the axes depend on a target's attributes (a clang target marked `baseline: true` does
+    # not read the cpu axis): attrs -> axes. None means `axes` for every target.
+    axes_of: Optional[Callable[[Dict[str, object]], FrozenSet[str]]] = None
 
     def all_attrs(self) -> Dict[str, Attr]:
         return {**COMMON_ATTRS, **self.attrs}
+
+    def axes_for(self, attrs: Dict[str, object]) -> FrozenSet[str]:
+        return frozenset(self.axes_of(attrs)) if self.axes_of else self.axes

@@ -30,9 +30,17 @@ COMPILE_ATTRS = {
     "opt": Attr("string", default="O2", values=list(OPT_LEVELS),
                 doc="optimisation level, passed as -O<level>"),
     "copts": Attr("string_list", doc="extra compiler flags"),
-    "defines": Attr("string_dict", doc="-D NAME=VALUE; $(cpu) and $(toolchain) are substituted"),
+    "defines": Attr("string_dict", doc="-D NAME=VALUE; $(cpu), $(cpu_features) and $(toolchain) "
+                                       "are substituted"),
 }
-ATTRS = COMPILE_ATTRS
+ATTRS = {
+    **COMPILE_ATTRS,
+    "baseline": Attr("bool", default=False,
+                     doc="compile for the baseline CPU whatever the configuration (code that runs "
+                         "before the CPU check at boot); the target then ignores the cpu axis"),
+}
+# What `baseline: true` compiles for: no SIMD, so it runs on any x86 the kernel boots on.
+BASELINE_CFLAGS = ("-march=i686", "-mno-sse", "-mno-mmx")
 
 
 @dataclass(frozen=True)
@@ -43,15 +51,21 @@ class Compiled:
 
 
 def _substitute(text: str, ctx) -> str:
+    if "$(cpu_features)" in text:
+        text = text.replace("$(cpu_features)", " ".join(ctx.cpu().required_features))
     for axis in ("cpu", "toolchain"):
-        text = text.replace(f"$({axis})", ctx.config[axis])
+        if f"$({axis})" in text:
+            if ctx.config.get(axis) is None:
+                raise ctx.fail(f"$({axis}) is used in 'defines' but this target does not read the "
+                               f"{axis} axis")
+            text = text.replace(f"$({axis})", ctx.config[axis])
     return text
 
 
 def compile_c(ctx, subdir: str = "") -> Compiled:
     """Declare one CC action per source of ctx.attr['srcs'], with the COMPILE_ATTRS semantics."""
     cc = ctx.tool("cc")
-    cpu = ctx.cpu()
+    cpu_flags = BASELINE_CFLAGS if ctx.attr.get("baseline") else ctx.cpu().cflags
     package = ctx.label.package
     own_includes = tuple("/".join(p for p in (package, folder) if p) or "." for folder in ctx.attr["includes"])
     includes, headers, dep_objects = list(own_includes), list(ctx.files("hdrs")), []
@@ -66,7 +80,7 @@ def compile_c(ctx, subdir: str = "") -> Compiled:
         if objects_info:
             dep_objects.extend(objects_info.objects)
     includes = list(dict.fromkeys(includes))
-    flags = [*cpu.cflags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
+    flags = [*cpu_flags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
     flags += [f"-I{folder}" for folder in includes]
     flags += [f"-D{name}={_substitute(value, ctx)}" for name, value in sorted(ctx.attr["defines"].items())]
     objects = []
@@ -89,4 +103,5 @@ def analyse(ctx):
 
 @hookimpl
 def bfbuild_register_rules():
-    return [Rule("clang", ATTRS, analyse, axes=frozenset({"cpu", "toolchain"}), doc=__doc__)]
+    return [Rule("clang", ATTRS, analyse, axes=frozenset({"cpu", "toolchain"}), doc=__doc__,
+                 axes_of=lambda attrs: frozenset({"toolchain"} if attrs["baseline"] else {"cpu", "toolchain"}))]

@@ -3,11 +3,11 @@
  * registry under the cycle profiler (loading each from the data disk when a valid copy is there,
  * else from the image), prints one RESULT line per module and the JSON profile, and exits.
  */
+#include <bf/build_config.h>
 #include <bf/console.h>
 #include <bf/cpu.h>
 #include <bf/cpu_features.h>
 #include <bf/exit.h>
-#include <bf/fpu.h>
 #include <bf/heap.h>
 #include <bf/idt.h>
 #include <bf/kheader.h>
@@ -15,26 +15,13 @@
 #include <bf/panic.h>
 #include <bf/profile.h>
 #include <bf/registry.h>
-#include <bf/serial.h>
 #include <bf/timer.h>
-#include <bf/vga.h>
-
-/* The build passes these with -D; keep the kernel buildable without them. */
-#ifndef BF_CPU
-#define BF_CPU "unknown"
-#endif
-#ifndef BF_TOOLCHAIN
-#define BF_TOOLCHAIN "unknown"
-#endif
 
 void kmain(void);
 
 static void runtime_init(void)
 {
-    serial_init();
-    vga_init();
-    fpu_init();
-    simd_init();
+    /* bf_cpu_gate() already brought up the console, the FPU and SIMD state. */
     idt_init();
     heap_init();
     if (timer_init(1000) != 0)
@@ -45,7 +32,8 @@ static void runtime_init(void)
 void kmain(void)
 {
     runtime_init();
-    kprintf("BareFlow tinyllama: cpu=%s toolchain=%s\n", BF_CPU, BF_TOOLCHAIN);
+    kprintf("BareFlow tinyllama: cpu=%s toolchain=%s\n", bf_build_config.cpu_tag,
+            bf_build_config.toolchain);
     char features[160];
     cpu_feature_names(cpu_features_usable(), features, sizeof features);
     kprintf("cpu: usable features: %s\n", features[0] ? features : "(none)");
@@ -61,7 +49,7 @@ void kmain(void)
     kprintf("registry: %u modules, work %u\n", bf_registry_count, bf_registry_work);
 
     struct bf_run_summary summary;
-    bf_run_registry(BF_CPU, &summary);
+    bf_run_registry(bf_build_config.cpu_tag, &summary);
     bf_profile_export_json();
     if (heap_check() != 0)
         panic("heap corrupted after the modules ran");

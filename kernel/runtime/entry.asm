@@ -26,6 +26,7 @@ extern __bss_start
 extern __bss_end
 
 extern kmain
+extern bf_cpu_gate
 extern bf_exit
 
 section .header progbits alloc noexec nowrite align=4
@@ -56,6 +57,8 @@ _start:
     rep stosb
 
     mov esp, STACK_TOP
+    ; Baseline code checks the CPU before any code built for the configuration's CPU runs.
+    call bf_cpu_gate
     call kmain
 
     push BF_EXIT_SUCCESS

@@ -10,6 +10,8 @@
 #define BF_EXIT_PANIC 0x11
 /* The application ran, but some modules were refused or failed: QEMU status 37. */
 #define BF_EXIT_MODULES_FAILED 0x12
+/* The CPU lacks features the kernel was built for (the CPU gate): QEMU status 39. */
+#define BF_EXIT_CPU_UNSUPPORTED 0x13
 /* A CPU exception v (0..31) exits with BF_EXIT_EXCEPTION_BASE + v: QEMU status ((0x20 + v) << 1) | 1. */
 #define BF_EXIT_EXCEPTION_BASE 0x20
 
