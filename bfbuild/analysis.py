@@ -55,18 +55,35 @@ class RuleContext:
     """What a rule implementation sees: its attributes, dependencies, configuration and tools."""
 
     def __init__(self, analyzer: "Analyzer", target: Target, config: Configuration,
-                 deps: Dict[Label, ConfiguredTarget]):
+                 deps: Dict[Label, ConfiguredTarget], full_config: Configuration):
         self._analyzer = analyzer
         self.target = target
         self.label = target.label
         self.attr = target.attrs
         self.config = config
         self._deps = deps
+        self._full_config = full_config
+        self.transitioned: List[ConfiguredTarget] = []  # deps analysed in another configuration
         self.actions: List[Action] = []
 
     # -- dependencies -------------------------------------------------------------------------
     def dep(self, label: Label) -> ConfiguredTarget:
         return self._deps[label]
+
+    def dep_in(self, label: Label, **values: str) -> ConfiguredTarget:
+        """A declared dependency analysed in this configuration with some axes changed (a
+        transition): e.g. dep_in(module, cpu="haswell") for a fat image's haswell variant."""
+        if label not in self._deps:
+            raise self.fail(f"dep_in({label}): not a dependency of this target")
+        for axis, value in values.items():
+            known = self._analyzer.axis_values(axis)
+            if known and value not in known:
+                raise self.fail(f"unknown {axis} '{value}'",
+                                hint=did_you_mean(value, known) or f"known: {', '.join(known)}")
+        config = Configuration.of({**dict(self._full_config.items), **values})
+        configured = self._analyzer.configure(label, config)
+        self.transitioned.append(configured)
+        return configured
 
     def deps(self, attr_name: str) -> List[ConfiguredTarget]:
         value = self.attr[attr_name]
@@ -186,7 +203,7 @@ class Analyzer:
         shared_key = (label, trimmed)
         configured = self._by_trimmed.get(shared_key)
         if configured is None:
-            context = RuleContext(self, target, trimmed, deps)
+            context = RuleContext(self, target, trimmed, deps, config)
             try:
                 providers = target.rule.implementation(context)
             except BfError:
@@ -197,7 +214,7 @@ class Analyzer:
                               line=target.where.line,
                               hint="this is a bug in the rule plugin; --verbose shows the traceback") from exc
             configured = ConfiguredTarget(label, trimmed, list(providers or []), context.actions,
-                                          list(deps.values()), target)
+                                          list(deps.values()) + context.transitioned, target)
             self._by_trimmed[shared_key] = configured
         self._by_full[memo_key] = configured
         return configured

@@ -87,6 +87,7 @@ class ModuleInfo:
     opt_level: str
     cpu_tag: str
     reference: Optional[str] = None  # script printing the expected result as JSON
+    features: Tuple[str, ...] = ()  # CPUID features the code needs (the CPU target's)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ ATTRS = {
     "work": Attr("int", default=1, doc="the work argument passed to every module"),
     "default_calls": Attr("int", default=10, doc="calls per module when 'calls' names no count"),
     "calls": Attr("string_dict", doc="module name -> number of calls (profiling weights)"),
+    "variants": Attr("string_list", doc="CPUs to embed every module for (a fat image); the kernel "
+                                        "runs the variant with the most features its CPU has. "
+                                        "Empty: the configuration's CPU only"),
 }
 
 
@@ -67,17 +70,27 @@ def run_references(inputs, outputs, params):
         json.dump({"work": params["work"], "modules": expected}, handle, indent=1, sort_keys=True)
 
 
-def analyse(ctx):
+def _module_variants(ctx):
+    """ModuleInfo of every module in every variant, grouped by module."""
+    variants = list(dict.fromkeys(ctx.attr["variants"]))
     modules = []
-    for dep in ctx.deps("modules"):
-        info = dep.get(ModuleInfo)
-        if info is None:
-            raise ctx.fail(f"{dep.label} is not an embed-module target")
-        modules.append(info)
-    names = [m.name for m in modules]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    for label in ctx.attr["modules"]:
+        configured = [ctx.dep_in(label, cpu=cpu) for cpu in variants] or [ctx.dep(label)]
+        for dep in configured:
+            info = dep.get(ModuleInfo)
+            if info is None:
+                raise ctx.fail(f"{dep.label} is not an embed-module target")
+            modules.append(info)
+    return modules
+
+
+def analyse(ctx):
+    modules = _module_variants(ctx)
+    names = list(dict.fromkeys(m.name for m in modules))
+    keys = [(m.name, m.cpu_tag) for m in modules]
+    duplicates = sorted({f"{n} ({t})" for n, t in keys if keys.count((n, t)) > 1})
     if duplicates:
-        raise ctx.fail(f"module names appear twice: {', '.join(duplicates)}")
+        raise ctx.fail(f"modules appear twice: {', '.join(duplicates)}")
     unknown = sorted(set(ctx.attr["calls"]) - set(names))
     if unknown:
         raise ctx.fail(f"'calls' names modules not in 'modules': {', '.join(unknown)}")
@@ -88,20 +101,21 @@ def analyse(ctx):
             raise ctx.fail(f"calls of module {name} must be a positive integer, not '{text}'")
         calls[name] = int(text)
     registry_c = ctx.output("registry.c")
-    meta = [{"name": m.name, "opt": m.opt_level, "cpu": m.cpu_tag, "calls": calls[m.name]}
-            for m in modules]
+    meta = [{"name": m.name, "opt": m.opt_level, "cpu": m.cpu_tag, "calls": calls[m.name],
+             "features": " ".join(m.features)} for m in modules]
     ctx.python_action("REGISTRY", "bfbuild_plugins.cache_registry:render_registry",
                       {"modules": meta, "work": ctx.attr["work"], "label": str(ctx.label),
                        "template_sha256": _template_digest()},
                       inputs=[m.blob for m in modules], outputs=[registry_c])
-    missing = [m.name for m in modules if not m.reference]
+    missing = sorted({m.name for m in modules if not m.reference})
     if missing:
         raise ctx.fail(f"modules without a 'reference' script cannot be checked: {', '.join(missing)}")
+    references = {m.name: m.reference for m in modules}
     expected = ctx.output("expected.json")
     python = Tool("python", sys.executable, sys.version.split()[0])
     ctx.python_action("REFERENCE", "bfbuild_plugins.cache_registry:run_references",
                       {"names": names, "work": ctx.attr["work"]},
-                      inputs=[m.reference for m in modules], outputs=[expected], tools=[python])
+                      inputs=[references[n] for n in names], outputs=[expected], tools=[python])
     return [DefaultInfo((registry_c,)),
             RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"])]
 

@@ -115,7 +115,8 @@ def analyse(ctx):
     reference = ctx.files("reference")
     return [DefaultInfo((blob,)),
             ModuleInfo(name=name, blob=blob, elf=elf, opt_level=ctx.attr["opt"], cpu_tag=cpu_tag,
-                       reference=reference[0] if reference else None)]
+                       reference=reference[0] if reference else None,
+                       features=ctx.cpu().required_features)]
 
 
 @hookimpl

@@ -2,8 +2,8 @@
 second IDE drive. The kernel reads it through its ATA PIO driver and prefers a valid blob found
 there to the copy embedded in the image.
 
-Files get 8.3 names (the kernel reads no long names): the module name cut to 8 characters,
-upper-cased, with the extension .MOD; two modules that would share a name are refused.
+Files get 8.3 names (the kernel reads no long names): /MODULES/<CPU TAG>/<NAME>.MOD, tag and
+module name cut to 8 characters and upper-cased; two modules that would share a path are refused.
 The volume serial is fixed and, since mtools stamps directory entries with the current time,
 every entry's timestamps are then set to 1980-01-01 00:00, so the disk is reproducible.
 """
@@ -26,8 +26,8 @@ ATTRS = {
 }
 
 
-def short_name(module: str) -> str:
-    return module[:8].upper() + ".MOD"
+def module_path(module: str, cpu_tag: str) -> str:
+    return f"MODULES/{cpu_tag[:8].upper()}/{module[:8].upper()}.MOD"
 
 
 def root_name(path: str) -> str:
@@ -97,13 +97,15 @@ def make_disk(inputs, outputs, params):
 
     run([tools["mformat"], "-i", disk, "-v", params["volume"], "-N", "00000000", "::"])
     run([tools["mmd"], "-i", disk, "::/MODULES"])
-    blobs = inputs[:len(params["names"])]
-    for blob, name in zip(blobs, params["names"]):
-        run([tools["mcopy"], "-i", disk, blob, f"::/MODULES/{short_name(name)}"])
+    for folder in sorted({path.rsplit("/", 1)[0] for path in params["paths"]}):
+        run([tools["mmd"], "-i", disk, f"::/{folder}"])
+    blobs = inputs[:len(params["paths"])]
+    for blob, path in zip(blobs, params["paths"]):
+        run([tools["mcopy"], "-i", disk, blob, f"::/{path}"])
     for path, name in zip(inputs[len(blobs):], params["files"]):
         run([tools["mcopy"], "-i", disk, path, f"::/{name}"])
     clear_timestamps(disk)
-    return (f"data disk: {len(params['names'])} module(s), {len(params['files'])} other file(s), "
+    return (f"data disk: {len(params['paths'])} module blob(s), {len(params['files'])} other file(s), "
             f"{params['size_mb']} MiB FAT16")
 
 
@@ -119,11 +121,10 @@ def analyse(ctx):
         if registry is None:
             raise ctx.fail("'registry' must be a cache-registry target")
         modules.extend(registry.modules)
-    names = [m.name for m in modules]
-    shorts = [short_name(n) for n in names]
-    clashes = sorted({s for s in shorts if shorts.count(s) > 1})
+    paths = [module_path(m.name, m.cpu_tag) for m in modules]
+    clashes = sorted({p for p in paths if paths.count(p) > 1})
     if clashes:
-        raise ctx.fail(f"modules share the 8.3 file name {', '.join(clashes)}; rename one")
+        raise ctx.fail(f"modules share the 8.3 path {', '.join(clashes)}; rename one")
     files = ctx.files("files")
     roots = [root_name(f) for f in files]
     clashes = sorted({r for r in roots if roots.count(r) > 1})
@@ -136,7 +137,7 @@ def analyse(ctx):
     tools = {name: ctx.host_tool(name) for name in ("mformat", "mmd", "mcopy")}
     disk = ctx.output(f"{ctx.label.name}.img")
     ctx.python_action("FATDISK", "bfbuild_plugins.fat_disk:make_disk",
-                      {"names": names, "files": roots, "size_mb": ctx.attr["size_mb"],
+                      {"paths": paths, "files": roots, "size_mb": ctx.attr["size_mb"],
                        "volume": ctx.attr["volume"], "tools": {k: t.path for k, t in tools.items()}},
                       inputs=[m.blob for m in modules] + files, outputs=[disk],
                       tools=list(tools.values()))

@@ -25,6 +25,7 @@ ATTRS = {
     "forbid": Attr("string_list", doc="regular expressions no serial line may match"),
     "timeout": Attr("int", default=60, doc="seconds before the boot counts as hung"),
     "memory": Attr("string", default="64M", doc="guest memory (QEMU -m)"),
+    "qemu_cpu": Attr("string", doc="QEMU -cpu model; default: the configuration's CPU target's"),
     "qemu_args": Attr("string_list", doc="extra QEMU arguments"),
     "data_disk": Attr("bool", default=True, doc="attach the image's data disk, if it has one"),
     "registry": Attr("label", doc="cache-registry target: every module's RESULT line must match "
@@ -98,7 +99,7 @@ def analyse(ctx):
         raise ctx.fail("'image' must be an image target")
     qemu = ctx.host_tool(image.qemu_system)
     data_disk = image.data_disk if ctx.attr["data_disk"] else None
-    argv = qemu_argv(qemu.path, image.image, ctx.cpu().qemu_cpu, ctx.attr["memory"],
+    argv = qemu_argv(qemu.path, image.image, ctx.attr["qemu_cpu"] or ctx.cpu().qemu_cpu, ctx.attr["memory"],
                      ctx.attr["qemu_args"], data_disk=data_disk)
     inputs, expected = [image.image], None
     if ctx.attr["registry"] is not None:

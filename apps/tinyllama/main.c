@@ -49,7 +49,7 @@ void kmain(void)
     kprintf("registry: %u modules, work %u\n", bf_registry_count, bf_registry_work);
 
     struct bf_run_summary summary;
-    bf_run_registry(bf_build_config.cpu_tag, &summary);
+    bf_run_registry(&summary);
     bf_profile_export_json();
     if (heap_check() != 0)
         panic("heap corrupted after the modules ran");

@@ -106,6 +106,31 @@ uint32_t cpu_feature_bit(const char *name)
     return 0;
 }
 
+uint32_t cpu_feature_mask(const char *names, int *unknown)
+{
+    uint32_t mask = 0;
+    char word[16];
+    *unknown = 0;
+    while (*names) {
+        while (*names == ' ')
+            names++;
+        uint32_t n = 0;
+        while (*names && *names != ' ') {
+            if (n < sizeof word - 1)
+                word[n++] = *names;
+            names++;
+        }
+        word[n] = '\0';
+        if (n == 0)
+            continue;
+        uint32_t bit = cpu_feature_bit(word);
+        if (!bit)
+            (*unknown)++;
+        mask |= bit;
+    }
+    return mask;
+}
+
 void cpu_feature_names(uint32_t mask, char *buf, uint32_t size)
 {
     uint32_t used = 0;

@@ -2,6 +2,7 @@
 #include <bf/ata.h>
 #include <bf/console.h>
 #include <bf/cpu.h>
+#include <bf/cpu_features.h>
 #include <bf/fat16.h>
 #include <bf/heap.h>
 #include <bf/module_loader.h>
@@ -24,15 +25,22 @@ static const char *opt_name(uint8_t level)
     return level < 6 ? names[level] : "O?";
 }
 
-/* The data disk holds /MODULES/<first 8 characters of the name, upper case>.MOD. */
-static void disk_path(const char *name, char *path, uint32_t size)
+/* An 8.3 name part: the first 8 characters, upper case. */
+static void short_name(const char *text, char out[9])
 {
-    char shortname[9];
     uint32_t i;
-    for (i = 0; i < 8 && name[i]; i++)
-        shortname[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32) : name[i];
-    shortname[i] = '\0';
-    ksnprintf(path, size, "/MODULES/%s.MOD", shortname);
+    for (i = 0; i < 8 && text[i]; i++)
+        out[i] = (text[i] >= 'a' && text[i] <= 'z') ? (char)(text[i] - 32) : text[i];
+    out[i] = '\0';
+}
+
+/* The data disk holds /MODULES/<CPU TAG>/<NAME>.MOD, both cut to 8 characters, upper case. */
+static void disk_path(const char *name, const char *cpu_tag, char *path, uint32_t size)
+{
+    char name83[9], tag83[9];
+    short_name(name, name83);
+    short_name(cpu_tag, tag83);
+    ksnprintf(path, size, "/MODULES/%s/%s.MOD", tag83, name83);
 }
 
 static int mount_data_disk(void)
@@ -53,9 +61,9 @@ static int mount_data_disk(void)
 /* A valid copy of module `name` from the data disk, in a heap buffer, or 0. */
 static uint8_t *load_from_disk(const char *name, const char *cpu_tag, uint32_t *size)
 {
-    char path[32], why[128];
+    char path[40], why[128];
     struct fat16_file file;
-    disk_path(name, path, sizeof path);
+    disk_path(name, cpu_tag, path, sizeof path);
     if (fat16_open(path, &file) != 0 || file.size == 0)
         return 0;
     uint8_t *buffer = kmalloc(file.size);
@@ -110,19 +118,71 @@ static int run_module(const struct bf_registry_entry *entry, const struct bf_mod
     return 0;
 }
 
-void bf_run_registry(const char *cpu_tag, struct bf_run_summary *summary)
+static uint32_t popcount(uint32_t x)
+{
+    uint32_t n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+/*
+ * Among the `count` variants of one module (consecutive registry entries), the one with the most
+ * features that this CPU can use; -1 when it can run none. Says what it chose and skipped.
+ */
+static int choose_variant(const struct bf_registry_entry *variants, uint32_t count)
+{
+    uint32_t usable = cpu_features_usable();
+    int best = -1;
+    uint32_t best_features = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        int unknown;
+        uint32_t needs = cpu_feature_mask(variants[i].features, &unknown);
+        uint32_t missing = needs & ~usable;
+        if (missing || unknown) {
+            char names[128];
+            cpu_feature_names(missing, names, sizeof names);
+            kprintf("module %s: variant %s skipped, the cpu lacks %s\n", variants[i].name,
+                    variants[i].cpu_tag, unknown ? "features this kernel does not know" : names);
+            continue;
+        }
+        if (best < 0 || popcount(needs) >= best_features) {
+            best = (int)i;
+            best_features = popcount(needs);
+        }
+    }
+    if (count > 1 && best >= 0)
+        kprintf("module %s: variant %s chosen of %u\n", variants[best].name, variants[best].cpu_tag,
+                count);
+    return best;
+}
+
+void bf_run_registry(struct bf_run_summary *summary)
 {
     memset(summary, 0, sizeof *summary);
     int have_disk = mount_data_disk();
-    for (uint32_t i = 0; i < bf_registry_count; i++) {
-        const struct bf_registry_entry *entry = &bf_registry[i];
+    uint32_t first = 0;
+    while (first < bf_registry_count) {
+        uint32_t count = 1;
+        while (first + count < bf_registry_count &&
+               strcmp(bf_registry[first + count].name, bf_registry[first].name) == 0)
+            count++;
+        const struct bf_registry_entry *variants = &bf_registry[first];
+        first += count;
+        int chosen = choose_variant(variants, count);
+        if (chosen < 0) {
+            kprintf("module %s: refused: no variant this cpu can run\n", variants[0].name);
+            summary->refused++;
+            continue;
+        }
+        const struct bf_registry_entry *entry = &variants[chosen];
         uint32_t size = 0;
-        uint8_t *disk_copy = have_disk ? load_from_disk(entry->name, cpu_tag, &size) : 0;
+        uint8_t *disk_copy = have_disk ? load_from_disk(entry->name, entry->cpu_tag, &size) : 0;
         const uint8_t *blob = disk_copy;
         const char *source = "disk";
         if (!blob) {
             char why[128];
-            if (bf_module_validate(entry->blob, entry->size, entry->name, cpu_tag, why,
+            if (bf_module_validate(entry->blob, entry->size, entry->name, entry->cpu_tag, why,
                                    sizeof why) != BF_MODULE_OK) {
                 kprintf("module %s: refused (embedded): %s\n", entry->name, why);
                 summary->refused++;

@@ -39,6 +39,8 @@ uint32_t cpu_features_usable(void);
 uint32_t simd_init(void);
 /* Parses a feature name ("sse2", "avx2"...) into its bit; 0 when unknown. */
 uint32_t cpu_feature_bit(const char *name);
+/* Parses space-separated names into a mask; *unknown counts the names that are not known. */
+uint32_t cpu_feature_mask(const char *names, int *unknown);
 /* Writes the names of the bits in `mask`, space separated, into buf. */
 void cpu_feature_names(uint32_t mask, char *buf, uint32_t size);
 

@@ -12,12 +12,13 @@ struct bf_run_summary {
 };
 
 /*
- * For every registry entry: take the blob from /MODULES on the data disk when one is mounted and
- * valid, else the embedded copy; refuse a blob that fails validation (naming the module and the
- * reason); load it, call it `calls` times timing each call with rdtsc, and print
+ * For every module of the registry: choose the variant with the most CPU features this CPU can
+ * use (a fat image holds several), take its blob from /MODULES/<TAG>/<NAME>.MOD on the data disk
+ * when one is mounted and valid, else the embedded copy; refuse a blob that fails validation
+ * (naming the module and the reason); load it, call it `calls` times timing each call with
+ * rdtsc, and print
  *   RESULT <name> source=<disk|embedded> opt=<level> cpu=<tag> | <result text>
- * `cpu_tag` is the tag this kernel accepts. Returns through `summary`.
  */
-void bf_run_registry(const char *cpu_tag, struct bf_run_summary *summary);
+void bf_run_registry(struct bf_run_summary *summary);
 
 #endif

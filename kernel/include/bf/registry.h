@@ -7,8 +7,14 @@
 
 #include <stdint.h>
 
+/*
+ * A fat image holds several variants of a module, one per CPU tag, as consecutive entries with
+ * the same name; the runner takes the one with the most features that the CPU can use.
+ */
 struct bf_registry_entry {
     const char *name;     /* module name, as in the blob header */
+    const char *cpu_tag;  /* the CPU the variant was compiled for, as in the blob header */
+    const char *features; /* CPUID features the variant needs, space separated */
     const uint8_t *blob;  /* header + payload */
     uint32_t size;        /* bytes of blob */
     uint32_t calls;       /* how many times the application calls the module */
