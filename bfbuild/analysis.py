@@ -104,7 +104,7 @@ class RuleContext:
 
     def axis_target(self, axis: str) -> ConfiguredTarget:
         """The target an axis value names (cpu=haswell -> //cpus:haswell)."""
-        return self._analyzer.axis_target(axis, self.config[axis])
+        return self._analyzer.axis_target(axis, self.config[axis], self._full_config)
 
     def cpu(self) -> CpuInfo:
         info = self.axis_target("cpu").get(CpuInfo)
@@ -164,14 +164,17 @@ class Analyzer:
         self._by_full: Dict[Tuple[Label, Configuration], ConfiguredTarget] = {}
         self._by_trimmed: Dict[Tuple[Label, Configuration], ConfiguredTarget] = {}
 
-    def axis_target(self, axis: str, value: str) -> ConfiguredTarget:
+    def axis_target(self, axis: str, value: str,
+                    config: Configuration = Configuration(())) -> ConfiguredTarget:
+        """The target an axis value names, analysed in `config` without that axis (a CPU
+        target may read the toolchain, as cpu-profile does, never the CPU it defines)."""
         package = AXIS_PACKAGES[axis]
         label = Label(package, value)
         if label not in self.targets:
             names = [l.name for l in self.targets.targets if l.package == package]
             raise BfError(f"--{axis} {value}: no target {label}",
                           hint=did_you_mean(value, names) or f"known: {', '.join(sorted(names))}")
-        return self.configure(label, Configuration(()))
+        return self.configure(label, config.trimmed(set(config.axes()) - {axis}))
 
     def axis_values(self, axis: str) -> List[str]:
         if axis == "toolchain":
@@ -190,9 +193,10 @@ class Analyzer:
         deps = {dep.label: self.configure(dep.label, config) for dep in target.deps}
         own_axes = target.rule.axes_for(target.attrs)
         axes = set(own_axes)
-        for axis in own_axes & set(AXIS_PACKAGES):
-            if config.get(axis) is not None:
-                self.axis_target(axis, config[axis])
+        # The targets the axis values name (//cpus:haswell) are dependencies too: what they
+        # build (cpu-profile's JSON) is built with whatever reads them.
+        axis_deps = [self.axis_target(axis, config[axis], config)
+                     for axis in sorted(own_axes & set(AXIS_PACKAGES)) if config.get(axis) is not None]
         for dep in deps.values():
             axes |= dep.config.axes()
         trimmed = config.trimmed(axes)
@@ -214,7 +218,8 @@ class Analyzer:
                               line=target.where.line,
                               hint="this is a bug in the rule plugin; --verbose shows the traceback") from exc
             configured = ConfiguredTarget(label, trimmed, list(providers or []), context.actions,
-                                          list(deps.values()) + context.transitioned, target)
+                                          list(deps.values()) + context.transitioned + axis_deps,
+                                          target)
             self._by_trimmed[shared_key] = configured
         self._by_full[memo_key] = configured
         return configured

@@ -174,7 +174,7 @@ def _run(session, options) -> int:
         raise BfError(f"{configured.label} is not an image target (rule "
                       f"'{configured.target.rule.name}')", hint="run an 'image' target")
     qemu = session.toolchains.host_tool(image.qemu_system)
-    cpu = session.analyzer.axis_target("cpu", configs[0]["cpu"]).get(CpuInfo)
+    cpu = session.analyzer.axis_target("cpu", configs[0]["cpu"], configs[0]).get(CpuInfo)
     data_disk = None if options.no_data_disk or not image.data_disk else str(session.root / image.data_disk)
     argv = qemu_argv(qemu.path, str(session.root / image.image), cpu.qemu_cpu if cpu else None,
                      extra=options.qemu_args, data_disk=data_disk)
