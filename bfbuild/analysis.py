@@ -117,6 +117,10 @@ class RuleContext:
         """A program of this configuration's toolchain (the rule must read the toolchain axis)."""
         return self._analyzer.toolchains.tool(self.config["toolchain"], program)
 
+    def toolchain_cflags(self) -> List[str]:
+        """Flags every C compile of this configuration's toolchain starts with (its target)."""
+        return self._analyzer.toolchains.cflags(self.config["toolchain"])
+
     def host_tool(self, program: str) -> Tool:
         return self._analyzer.toolchains.host_tool(program)
 

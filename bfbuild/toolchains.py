@@ -5,8 +5,10 @@ are the values of the `toolchain` configuration axis.
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from .errors import BfError, did_you_mean
 from .tools import Tool, ToolFinder
@@ -20,6 +22,7 @@ TOOLCHAINS_DIR = "toolchains"
 class ProgramSpec:
     candidates: List[str]
     version_args: List[str]
+    args: List[str]  # sub-command: `zig cc`
 
 
 @dataclass
@@ -30,6 +33,19 @@ class Toolchain:
     install: str
     programs: Dict[str, ProgramSpec]
     file: str
+    cflags: List[str]  # what every C compile with this toolchain needs first (the target)
+    python_package: Optional[str] = None  # programs live inside this installed package
+
+    def search_path(self) -> Optional[str]:
+        """Where to look for the programs: inside python_package, or None for PATH."""
+        if not self.python_package:
+            return None
+        spec = importlib.util.find_spec(self.python_package)
+        if spec is None or not spec.submodule_search_locations:
+            raise BfError(f"toolchain '{self.name}' needs the Python package "
+                          f"'{self.python_package}', which is not installed", file=self.file,
+                          hint=f"install it: {self.install}")
+        return os.pathsep.join(spec.submodule_search_locations)
 
 
 class Toolchains:
@@ -56,7 +72,11 @@ class Toolchains:
         if spec is None:
             raise BfError(f"toolchain '{toolchain}' ({chain.file}) has no program '{program}'",
                           hint=f"it has: {', '.join(sorted(chain.programs))}")
-        return self.finder.find(program, spec.candidates, chain.install, spec.version_args)
+        return self.finder.find(program, spec.candidates, chain.install, spec.version_args,
+                                spec.args, chain.search_path())
+
+    def cflags(self, toolchain: str) -> List[str]:
+        return list(self.by_name[toolchain].cflags)
 
     def host_tool(self, program: str) -> Tool:
         for chain in self.by_name.values():
@@ -80,5 +100,10 @@ def _parse(data, name: str, file: str) -> Toolchain:
             raise BfError(f"program '{program}' needs a list of candidate names", file=file,
                           line=data["programs"].line_of(program))
         programs[program] = ProgramSpec(list(spec["candidates"]),
-                                        list(spec.get("version_args", ["--version"])))
-    return Toolchain(name, kind, str(data.get("doc", "")), str(data.get("install", "")), programs, file)
+                                        list(spec.get("version_args", ["--version"])),
+                                        [str(a) for a in spec.get("args", [])])
+    cflags = data.get("cflags") or []
+    if not isinstance(cflags, list):
+        raise BfError("'cflags' must be a list", file=file, line=data.line_of("cflags"))
+    return Toolchain(name, kind, str(data.get("doc", "")), str(data.get("install", "")), programs,
+                     file, [str(f) for f in cflags], data.get("python_package"))

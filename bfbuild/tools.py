@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import BfError
 
@@ -21,10 +21,16 @@ class Tool:
     name: str
     path: str
     version: str
+    args: Tuple[str, ...] = ()  # a sub-command the program needs first: `zig cc`
+
+    @property
+    def argv(self) -> List[str]:
+        """How an action starts this tool: [path, *args]."""
+        return [self.path, *self.args]
 
     @property
     def identity(self) -> str:
-        return f"{self.name}={self.path} ({self.version})"
+        return f"{self.name}={' '.join(self.argv)} ({self.version})"
 
 
 class ToolFinder:
@@ -42,24 +48,28 @@ class ToolFinder:
         self._resolved: Dict[tuple, Tool] = {}
 
     def find(self, name: str, candidates: Sequence[str], install_hint: str,
-             version_args: Sequence[str] = ("--version",)) -> Tool:
-        key = (name, tuple(candidates))
+             version_args: Sequence[str] = ("--version",), args: Sequence[str] = (),
+             search_path: Optional[str] = None) -> Tool:
+        """The first candidate found on `search_path` (default: PATH)."""
+        key = (name, tuple(candidates), tuple(args), search_path)
         if key in self._resolved:
             return self._resolved[key]
         for candidate in candidates:
-            path = shutil.which(candidate)
+            path = shutil.which(candidate, path=search_path)
             if path:
-                tool = Tool(name, path, self._version(path, version_args))
+                tool = Tool(name, path, self._version(path, [*args, *version_args]), tuple(args))
                 self._resolved[key] = tool
                 return tool
-        raise BfError(f"'{name}' not found on PATH (looked for {', '.join(candidates)})",
+        where = search_path or "PATH"
+        raise BfError(f"'{name}' not found on {where} (looked for {', '.join(candidates)})",
                       hint=f"install it: {install_hint}")
 
     def _version(self, path: str, version_args: Sequence[str]) -> str:
         real = os.path.realpath(path)
         stat = os.stat(real)
         stamp = f"{real}:{stat.st_size}:{stat.st_mtime_ns}"
-        cached = self._cache.get(path)
+        cache_key = " ".join([path, *version_args])
+        cached = self._cache.get(cache_key)
         if cached and cached.get("stamp") == stamp:
             return cached["version"]
         try:
@@ -68,7 +78,7 @@ class ToolFinder:
             version = text[0].strip() if text else "unknown"
         except (OSError, subprocess.SubprocessError):
             version = "unknown"
-        self._cache[path] = {"stamp": stamp, "version": version}
+        self._cache[cache_key] = {"stamp": stamp, "version": version}
         self._dirty = True
         return version
 

@@ -24,7 +24,7 @@ def analyse(ctx):
             headers.extend(cc.headers)
     out = ctx.output(f"lib{ctx.label.name}.a")
     # 'D': deterministic (zero timestamps and owners), so archives are reproducible.
-    ctx.action("AR", [ar.path, "rcsD", out, *objects], inputs=objects, outputs=[out], tools=[ar])
+    ctx.action("AR", [*ar.argv, "rcsD", out, *objects], inputs=objects, outputs=[out], tools=[ar])
     return [DefaultInfo((out,)), ObjectsInfo((out,)),
             CcInfo(tuple(dict.fromkeys(includes)), tuple(dict.fromkeys(headers)))]
 

@@ -22,7 +22,7 @@ def analyse(ctx):
     depfile = out + ".d"
     nasm = ctx.host_tool("nasm")
     package_dir = ctx.label.package
-    argv = [nasm.path, "-f", fmt, "-Werror"]
+    argv = [*nasm.argv, "-f", fmt, "-Werror"]
     for folder in ctx.attr["includes"]:
         argv.append("-I" + "/".join(p for p in (package_dir, folder) if p).rstrip("/") + "/")
     for name, value in sorted(ctx.attr["defines"].items()):

@@ -17,7 +17,7 @@ OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")  # a closed set: "-o3" can nev
 
 # Freestanding 32-bit x86: no host libc (not even its headers: -nostdlibinc keeps only clang's own
 # stdint.h/stdarg.h), no PIC, no stack protector (nothing sets up its canary).
-BASE_FLAGS = ("--target=i686-unknown-none-elf", "-m32", "-ffreestanding", "-fno-pic", "-fno-pie",
+BASE_FLAGS = ("-m32", "-ffreestanding", "-fno-pic", "-fno-pie",
               "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-nostdlibinc", "-fno-asynchronous-unwind-tables",
               "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fdebug-compilation-dir=.")
 
@@ -80,7 +80,7 @@ def compile_c(ctx, subdir: str = "") -> Compiled:
         if objects_info:
             dep_objects.extend(objects_info.objects)
     includes = list(dict.fromkeys(includes))
-    flags = [*cpu_flags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
+    flags = [*ctx.toolchain_cflags(), *cpu_flags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
     flags += [f"-I{folder}" for folder in includes]
     flags += [f"-D{name}={_substitute(value, ctx)}" for name, value in sorted(ctx.attr["defines"].items())]
     objects = []
@@ -88,7 +88,7 @@ def compile_c(ctx, subdir: str = "") -> Compiled:
         stem = src[len(package) + 1:] if package and src.startswith(package + "/") else src.rsplit("/", 1)[-1]
         obj = ctx.output(subdir + stem.rsplit(".", 1)[0] + ".o")
         depfile = obj + ".d"
-        argv = [cc.path, *flags, "-MD", "-MF", depfile, "-c", src, "-o", obj]
+        argv = [*cc.argv, *flags, "-MD", "-MF", depfile, "-c", src, "-o", obj]
         ctx.action("CC", argv, inputs=[src, *headers], outputs=[obj, depfile], tools=[cc],
                    depfile=depfile, progress=src)
         objects.append(obj)

@@ -49,9 +49,11 @@ def read_cpuinfo(path: str) -> dict:
     return facts
 
 
-def compiler_native(cc: str) -> dict:
-    """What -march=native resolves to: the target CPU and its +/- target features."""
-    proc = subprocess.run([cc, "--target=i686-unknown-none-elf", "-march=native", "-###", "-c",
+def compiler_native(cc, target_flags=("--target=i686-unknown-none-elf",)) -> dict:
+    """What -march=native resolves to: the target CPU and its +/- target features.
+    `cc` is the compiler's argv ([path] or [zig, cc])."""
+    cc = [cc] if isinstance(cc, str) else list(cc)
+    proc = subprocess.run([*cc, *target_flags, "-march=native", "-###", "-c",
                            "-x", "c", "/dev/null"], capture_output=True, text=True)
     text = proc.stderr + proc.stdout
     cpu = re.search(r'"-target-cpu" "([^"]+)"', text)
@@ -69,9 +71,9 @@ def write_profile(inputs, outputs, params):
 def analyse(ctx):
     cc = ctx.tool("cc")
     host = read_cpuinfo(ctx.attr["cpuinfo"])
-    native = compiler_native(cc.path)
+    native = compiler_native(cc.argv, ctx.toolchain_cflags())
     if not native["target_cpu"]:
-        raise ctx.fail(f"{cc.path} did not say what -march=native means on this machine")
+        raise ctx.fail(f"{' '.join(cc.argv)} did not say what -march=native means on this machine")
     features = [PROC_FLAGS[f] for f in host["flags"] if f in PROC_FLAGS]
     features = sorted(set(features), key=FEATURE_ORDER.index)
     cflags = (f"-march={native['target_cpu']}", "-mno-avx512f")

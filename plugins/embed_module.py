@@ -106,7 +106,7 @@ def analyse(ctx):
                       outputs=[script])
     elf = ctx.output(f"{name}.elf")
     objects = [*compiled.objects, *compiled.dep_objects]
-    ctx.action("LINK", [ld.path, "-m", "elf_i386", "-nostdlib", "--build-id=none", "-T", script,
+    ctx.action("LINK", [*ld.argv, "-m", "elf_i386", "-nostdlib", "--build-id=none", "-T", script,
                         "-o", elf, *objects], inputs=[script, *objects], outputs=[elf], tools=[ld])
     blob = ctx.output(f"{name}.mod")
     ctx.python_action("BLOB", "bfbuild_plugins.embed_module:make_blob",

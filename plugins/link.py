@@ -43,14 +43,14 @@ def analyse(ctx):
         objects.extend(info.objects)
     elf = ctx.output(f"{ctx.label.name}.elf")
     link_map = ctx.output(f"{ctx.label.name}.map")
-    argv = [ld.path, "-m", "elf_i386", "-nostdlib", "--build-id=none", "-T", script,
+    argv = [*ld.argv, "-m", "elf_i386", "-nostdlib", "--build-id=none", "-T", script,
             f"-Map={link_map}", "-o", elf, *objects]
     ctx.action("LINK", argv, inputs=[script, *objects], outputs=[elf, link_map], tools=[ld])
     files = [elf]
     flat = None
     if ctx.attr["flat"]:
         flat = ctx.output(f"{ctx.label.name}.bin")
-        ctx.action("OBJCOPY", [objcopy.path, "-O", "binary", elf, flat], inputs=[elf],
+        ctx.action("OBJCOPY", [*objcopy.argv, "-O", "binary", elf, flat], inputs=[elf],
                    outputs=[flat], tools=[objcopy])
         files.append(flat)
     return [DefaultInfo(tuple(files)), ElfInfo(elf=elf, flat=flat, map=link_map)]

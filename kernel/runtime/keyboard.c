@@ -38,7 +38,9 @@ static const char shifted[0x3A] = {
 };
 
 /* Keypad 0x47-0x53 with Num Lock on: 7 8 9 - 4 5 6 + 1 2 3 0 . */
-static const char keypad[SC_KEYPAD_LAST - SC_KEYPAD_FIRST + 1] = "789-456+1230.";
+static const char keypad[SC_KEYPAD_LAST - SC_KEYPAD_FIRST + 1] = {
+    '7', '8', '9', '-', '4', '5', '6', '+', '1', '2', '3', '0', '.',
+};
 
 static bool left_shift, right_shift, ctrl, caps_lock, num_lock;
 static bool extended;       /* the previous byte was 0xE0 */

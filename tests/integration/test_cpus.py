@@ -1,5 +1,7 @@
 """The CPU matrix: a kernel built for a CPU boots under that CPU's QEMU model, and stops cleanly,
 naming what is missing, under an older one."""
+import json
+
 import pytest
 
 from bfbuild.qemu import CPU_UNSUPPORTED_STATUS, SUCCESS_STATUS, boot, qemu_argv
@@ -27,3 +29,29 @@ def test_a_haswell_kernel_on_a_qemu32_cpu_stops_naming_the_missing_features(work
     # The same image is fine on the CPU it was built for.
     good = boot(qemu_argv("qemu-system-i386", str(image), "Haswell"), timeout=60)
     assert good.status == SUCCESS_STATUS, good.describe()
+
+
+def test_a_six_configuration_matrix_assembles_stage1_once(workspace):
+    proc = workspace.bfbuild("build", "//images:tinyllama", "--cpu", "i686,core2,haswell",
+                             "--toolchain", "clang,zig", check=0)
+    assert "1 target(s) x 6 configuration(s)" in proc.stdout
+    records = workspace.executed()
+    stage1 = [r for r in records if r["owner"] == "//kernel:stage1"]
+    assert [r["config"] for r in stage1] == ["any-any-any"]
+    images = sorted(r["config"] for r in records if r["mnemonic"] == "IMAGE")
+    assert images == ["core2-any-clang", "core2-any-zig", "haswell-any-clang", "haswell-any-zig",
+                      "i686-any-clang", "i686-any-zig"]
+    # The runtime library is built once per toolchain, not once per CPU.
+    runtime_archives = sorted(r["config"] for r in records if r["owner"] == "//kernel:runtime")
+    assert runtime_archives == ["any-any-clang", "any-any-zig"]
+
+
+def test_the_zig_toolchain_builds_an_image_that_passes_its_boot_test(workspace):
+    proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", "--toolchain", "zig", check=0)
+    assert "PASSED           //images:tinyllama_boot_test (i686-any-zig)" in proc.stdout
+    log = workspace.path("bfout/testlogs/i686-any-zig/images/tinyllama_boot_test.log").read_text()
+    assert "BareFlow tinyllama: cpu=i686 toolchain=zig" in log
+    # The compiler identity is in the action keys: the zig objects were compiled by zig's clang.
+    graph = json.loads(workspace.path("bfout/.bfbuild/graph.json").read_text())
+    compiles = [a["argv"] for a in graph["actions"] if a["mnemonic"] == "CC"]
+    assert compiles and all(argv[0].endswith("ziglang/zig") and argv[1] == "cc" for argv in compiles)
