@@ -78,9 +78,48 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
 
 
+def _fast_noop(argv: List[str]) -> Optional[int]:
+    """Answer a repeated build or test from the no-op record, if nothing changed (bfbuild.noop)."""
+    import time
+
+    from . import noop
+    from .lock import WorkspaceLock
+    from .workspace import STATE_DIR, find_root
+
+    started = time.time()
+    try:
+        root = find_root()
+    except BfError:
+        return None
+    with WorkspaceLock(root, " ".join(argv)):
+        report = noop.check(root, argv)
+        if report is None:
+            return None
+        record = root / STATE_DIR / "last_build.jsonl"
+        if record.exists():
+            record.write_text("")
+    for line in report["lines"]:
+        print(line)
+    print(f"bfbuild: nothing changed since the last identical command: {report['actions']} "
+          f"action(s) up to date, engine not started, {time.time() - started:.3f}s")
+    return EXIT_OK
+
+
+def _record_noop(session, options, analysis, lines: List[str]) -> None:
+    from . import noop
+
+    noop.write(session.root, options.argv, session.dependency_files(analysis),
+               {"lines": lines, "actions": len(analysis.graph.actions)})
+
+
 def _main(argv: List[str]) -> int:
     from .plugins import make_plugin_manager
     from .workspace import load_workspace
+
+    if argv[:1] in (["build"], ["test"]) and "--rerun" not in argv:
+        answered = _fast_noop(argv)
+        if answered is not None:
+            return answered
 
     workspace, plugin_manager, problem = None, None, None
     try:
@@ -97,6 +136,7 @@ def _main(argv: List[str]) -> int:
         argv, extra = argv[:at], argv[at + 1:]
     options = parser.parse_args(argv)
     options.qemu_args = extra
+    options.argv = argv + (["--", *extra] if extra else [])
     if extra and options.command != "run":
         parser.error("arguments after -- are only taken by 'run' (extra QEMU arguments)")
     if problem is not None:
@@ -149,11 +189,13 @@ def _build_and_report(session, labels, configs, options):
 def _build(session, options) -> int:
     labels = session.labels(options.patterns)
     analysis, result = _build_and_report(session, labels, _configs(session, options), options)
-    if result.ok:
-        for configured in analysis.top:
-            for path in configured.files():
-                print(f"  {configured.label} ({configured.config.name}): {path}")
-    return EXIT_OK if result.ok else EXIT_FAILED
+    if not result.ok:
+        return EXIT_FAILED
+    lines = [f"  {configured.label} ({configured.config.name}): {path}"
+             for configured in analysis.top for path in configured.files()]
+    print("\n".join(lines))
+    _record_noop(session, options, analysis, lines)
+    return EXIT_OK
 
 
 def _run(session, options) -> int:
@@ -204,6 +246,7 @@ def _test(session, options) -> int:
     result = session.execute(analysis, jobs=options.jobs, keep_going=True)
     ran = {tuple(r["outputs"]) for r in result.executed if r["mnemonic"] == "TEST"}
     passed = failed = cached = 0
+    cached_lines = []
     for configured, info in tests:
         done = (session.root / info.result).exists()
         fresh = (info.result,) in ran
@@ -214,8 +257,13 @@ def _test(session, options) -> int:
         else:
             state, failed = "FAILED", failed + 1
         print(f"  {state:16} {configured.label} ({configured.config.name})  log: {info.log}")
+        cached_lines.append(f"  {'PASSED (cached)':16} {configured.label} ({configured.config.name})"
+                            f"  log: {info.log}")
     print(f"{passed + cached} passed, {failed} failed")
-    return EXIT_OK if failed == 0 and result.ok else EXIT_FAILED
+    if failed == 0 and result.ok:
+        _record_noop(session, options, analysis, cached_lines + [f"{len(tests)} passed, 0 failed"])
+        return EXIT_OK
+    return EXIT_FAILED
 
 
 def _size(session, options) -> int:

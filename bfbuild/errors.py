@@ -1,7 +1,6 @@
 """Errors a user can act on: each names where the problem is and how to fix it."""
 from __future__ import annotations
 
-import difflib
 from typing import Iterable, Optional
 
 
@@ -36,6 +35,8 @@ class BuildFailure(BfError):
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> Optional[str]:
     """The 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    import difflib
+
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
     if not matches:
         return None

@@ -16,7 +16,7 @@ from .plugins import collect_rules, make_plugin_manager
 from .providers import DefaultInfo
 from .toolchains import Toolchains
 from .tools import ToolFinder
-from .workspace import STATE_DIR, Workspace, load_workspace
+from .workspace import BUILD_FILE, STATE_DIR, Workspace, load_workspace
 
 
 @dataclass
@@ -71,6 +71,31 @@ class Session:
         self.plugins.hook.bfbuild_analysis_finished(graph=graph)
         self.tools.save()
         return Analysis(top, graph, per_config)
+
+    def dependency_files(self, analysis: Analysis) -> List[str]:
+        """Everything this build depended on, for the no-op record (bfbuild.noop)."""
+        from .engine.steps import header_dependencies
+        from .noop import code_files
+        from .toolchains import TOOLCHAINS_DIR
+
+        root = self.root
+        files = [BUILD_FILE, TOOLCHAINS_DIR, *self.targets.package_files.values(),
+                 *(str(p.relative_to(root)) for p in (root / TOOLCHAINS_DIR).glob("*.yaml")),
+                 *self.workspace.scanned_dirs, *self.tools.resolved_paths()]
+        for package in ("bfbuild", "bfbuild_plugins"):
+            folder = Path(__import__(package).__file__).parent
+            files += [str(p) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        files += code_files()
+        for plugin in self.plugins.get_plugins():
+            if getattr(plugin, "__file__", None):
+                files.append(plugin.__file__)
+        for action in analysis.graph.actions:
+            files += action.inputs
+            files += action.outputs
+            if action.depfile:
+                files += header_dependencies({"depfile": str(root / action.depfile),
+                                              "inputs": list(action.inputs)}, only_existing=False)
+        return files
 
     def execute(self, analysis: Analysis, jobs: int = 0, keep_going: bool = False) -> runner.BuildResult:
         result = runner.execute(self.root, analysis.graph, jobs=jobs, keep_going=keep_going)

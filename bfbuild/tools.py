@@ -82,6 +82,10 @@ class ToolFinder:
         self._dirty = True
         return version
 
+    def resolved_paths(self) -> List[str]:
+        """The program files found so far (their identity is part of every key)."""
+        return sorted({os.path.realpath(tool.path) for tool in self._resolved.values()})
+
     def save(self) -> None:
         if self._dirty and self.cache_file:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,10 @@ from typing import Dict, List, Optional
 
 from .configuration import AXES, PGO_MODES
 from .errors import BfError, did_you_mean
-from .yamlload import LocatedDict, load_yaml_file
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .yamlload import LocatedDict
 
 BUILD_FILE = "BUILD.yaml"
 TARGETS_DIR = "targets"
@@ -31,6 +34,9 @@ class Workspace:
     plugins: List[str]
     defaults: Dict[str, str]
     settings: LocatedDict = field(repr=False)
+    # Folders package discovery listed: a file added to one of them changes its mtime, which is
+    # how the no-op check (bfbuild.noop) notices a new package.
+    scanned_dirs: List[str] = field(default_factory=list, repr=False)
 
     def path(self, relative: str) -> Path:
         return self.root / relative
@@ -41,7 +47,9 @@ class Workspace:
         if "targets" in self.settings:
             found[""] = BUILD_FILE
         targets_dir = self.root / TARGETS_DIR
+        self.scanned_dirs = []
         for dirpath, dirnames, filenames in os.walk(targets_dir):
+            self.scanned_dirs.append(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for filename in sorted(filenames):
                 if filename.endswith(".yaml"):
@@ -49,6 +57,7 @@ class Workspace:
                     package = os.path.relpath(os.path.join(dirpath, filename[:-5]), targets_dir)
                     _add_package(found, package.replace(os.sep, "/"), rel.replace(os.sep, "/"))
         for dirpath, dirnames, filenames in os.walk(self.root):
+            self.scanned_dirs.append(dirpath)
             rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
             if rel_dir == ".":
                 dirnames[:] = [d for d in dirnames if d != TARGETS_DIR]
@@ -86,6 +95,8 @@ def find_root(start: Optional[Path] = None) -> Path:
 
 
 def load_workspace(start: Optional[Path] = None) -> Workspace:
+    from .yamlload import load_yaml_file  # not at import time: the no-op path needs no YAML
+
     root = find_root(start)
     settings = load_yaml_file(root / BUILD_FILE, BUILD_FILE)
     if not isinstance(settings, dict):

@@ -1,0 +1,90 @@
+"""The fast no-op: answer "up to date" without loading plugins, analysing or starting SCons.
+
+After a successful build, bfbuild records the state of everything that build depended on: the
+workspace's YAML files and the folders searched for them, bfbuild's and the plugins' own code,
+the programs the actions run, and every input, output and header of every action. The next
+invocation with the same command line first compares those files' stat() results with the record
+(size, mtime, ctime, inode). Only when all are identical does it skip the build; any difference
+hands the decision to the full build, where SCons compares contents.
+
+A stat can miss an edit that lands in the same timestamp tick as the record (the "racy" case that
+fools timestamp deciders): files modified less than RACY_SECONDS before the record was written
+are never trusted, so such a record always falls back to the full build.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+RECORD_DIR = "bfout/.bfbuild/noop"
+RACY_SECONDS = 2.0
+RECORD_VERSION = 1
+
+
+def _fingerprint(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _record_path(root: Path, argv: List[str]) -> Path:
+    key = json.dumps({"argv": argv, "path": os.environ.get("PATH", ""),
+                      "python": sys.executable}, sort_keys=True)
+    return root / RECORD_DIR / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
+
+
+def check(root: Path, argv: List[str]) -> Optional[Dict]:
+    """The stored report when nothing the last identical command depended on has changed."""
+    record_file = _record_path(root, argv)
+    try:
+        record = json.loads(record_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("version") != RECORD_VERSION:
+        return None
+    racy_after = (record["written_at"] - RACY_SECONDS) * 1e9
+    for path, expected in record["files"].items():
+        actual = _fingerprint(path if os.path.isabs(path) else str(root / path))
+        if actual != expected or (actual is not None and actual[1] >= racy_after):
+            return None
+    return record["report"]
+
+
+def code_files() -> List[str]:
+    """bfbuild's own modules and every plugin module that is loaded."""
+    files = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        name = getattr(module, "__name__", "")
+        if path and (name.startswith("bfbuild") or name.startswith("SCons")):
+            files.append(path)
+    return files
+
+
+def write(root: Path, argv: List[str], files: Iterable[str], report: Dict) -> None:
+    """Record the state after a successful build. Files that do not exist are recorded too
+    (as absent), so that creating them invalidates the record."""
+    record = {"version": RECORD_VERSION, "argv": argv, "written_at": time.time(),
+              "files": {}, "report": report}
+    for path in sorted(set(files)):
+        full = path if os.path.isabs(path) else str(root / path)
+        record["files"][path] = _fingerprint(full)
+    record_file = _record_path(root, argv)
+    record_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record_file.with_name(record_file.name + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(record))
+    os.replace(tmp, record_file)
+
+
+def forget(root: Path) -> None:
+    """Drop every record (a failed build, a clean)."""
+    folder = root / RECORD_DIR
+    for entry in folder.glob("*.json") if folder.is_dir() else []:
+        entry.unlink()
