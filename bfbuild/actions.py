@@ -56,6 +56,7 @@ class Action:
             "params": self.params,
             "env": dict(self.env),
             "depfile": self.depfile,
+            "tools": list(self.tools),
             "progress": self.progress,
             "key": self.key,
         }

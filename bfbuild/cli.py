@@ -23,6 +23,36 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-j", "--jobs", type=int, default=0, help="parallel actions (default: CPUs)")
     group.add_argument("-k", "--keep-going", action="store_true",
                        help="build as much as possible after a failure")
+    group.add_argument("--shard", metavar="I/N", type=_shard,
+                       help="build the I-th of N slices of the (target, configuration) pairs")
+    group.add_argument("--profile", metavar="TRACE.json",
+                       help="write a Chrome trace of the build (open it in Perfetto)")
+    group = parser.add_argument_group("caching")
+    group.add_argument("--cache-dir", default=os.environ.get("BFBUILD_CACHE_DIR", _default_cache()),
+                       help="the local action cache (default: $BFBUILD_CACHE_DIR or %(default)s)")
+    group.add_argument("--no-cache", action="store_true", help="neither read nor fill the local cache")
+    group.add_argument("--remote-cache", metavar="URL", default=os.environ.get("BFBUILD_REMOTE_CACHE"),
+                       help="a Bazel HTTP cache (/ac/, /cas/): bazel-remote, nginx with WebDAV "
+                            "(default: $BFBUILD_REMOTE_CACHE)")
+    group.add_argument("--cache-readonly", action="store_true",
+                       help="read the caches, never write them (for untrusted jobs)")
+    group.add_argument("--remote-cache-readonly", action="store_true",
+                       help="read the remote cache, never write it")
+
+
+def _default_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "bfbuild")
+
+
+def _shard(text: str):
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not I/N (e.g. 2/4)") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"shard {text}: I must be between 1 and N")
+    return index, count
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -56,6 +86,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", parents=[common], help="query the target graph")
     query.add_argument("expression", help="e.g. 'deps(//images:tinyllama)', 'somepath(//a:x, //b:y)'")
+
+    explain = commands.add_parser("explain", parents=[common],
+                                  help="why the actions of a target ran in the last build")
+    explain.add_argument("label", metavar="TARGET")
 
     commands.add_parser("clean", parents=[common], help=f"remove {OUTPUT_DIR}/")
     return parser
@@ -113,9 +147,12 @@ def _record_noop(session, options, analysis, lines: List[str]) -> None:
 
 
 def _main(argv: List[str]) -> int:
+    import time
+
     from .plugins import make_plugin_manager
     from .workspace import load_workspace
 
+    started = time.time()
     if argv[:1] in (["build"], ["test"]) and "--rerun" not in argv:
         answered = _fast_noop(argv)
         if answered is not None:
@@ -136,6 +173,7 @@ def _main(argv: List[str]) -> int:
         argv, extra = argv[:at], argv[at + 1:]
     options = parser.parse_args(argv)
     options.qemu_args = extra
+    options.started = started
     options.argv = argv + (["--", *extra] if extra else [])
     if extra and options.command != "run":
         parser.error("arguments after -- are only taken by 'run' (extra QEMU arguments)")
@@ -151,7 +189,8 @@ def _main(argv: List[str]) -> int:
             return _clean(workspace)
         from .session import Session
         session = Session(workspace, plugin_manager)
-        handler = {"build": _build, "run": _run, "test": _test, "size": _size}[options.command]
+        handler = {"build": _build, "run": _run, "test": _test, "size": _size,
+                   "explain": _explain}[options.command]
         return handler(session, options)
 
 
@@ -174,15 +213,37 @@ def _configs(session, options):
     return session.configurations(options.cpu, options.pgo, options.toolchain)
 
 
-def _build_and_report(session, labels, configs, options):
-    analysis = session.analyse(labels, configs)
+def _cache_options(options):
+    from .engine.runner import CacheOptions
+
+    return CacheOptions(local_dir=None if options.no_cache else options.cache_dir,
+                        remote_url=options.remote_cache, readonly=options.cache_readonly,
+                        remote_readonly=options.remote_cache_readonly)
+
+
+def _build_and_report(session, labels, configs, options, keep_going=None):
+    import time
+
+    analysed_from = time.time()
+    analysis = session.analyse(labels, configs, shard=options.shard)
+    executed_from = time.time()
     shared = f", {analysis.shared_actions} shared between configurations" if len(configs) > 1 else ""
-    print(f"bfbuild: {len(labels)} target(s) x {len(configs)} configuration(s): "
+    shard = f" (shard {options.shard[0]}/{options.shard[1]}: {len(analysis.top)} pairs)" if options.shard else ""
+    print(f"bfbuild: {len(labels)} target(s) x {len(configs)} configuration(s){shard}: "
           f"{len(analysis.graph.actions)} actions{shared}")
-    result = session.execute(analysis, jobs=options.jobs, keep_going=options.keep_going)
-    ran = len(result.executed)
-    print(f"bfbuild: {'done' if result.ok else 'FAILED'}: {ran} action(s) run, "
-          f"{result.total_actions - ran} up to date, {result.seconds:.2f}s")
+    result = session.execute(analysis, jobs=options.jobs,
+                             keep_going=options.keep_going if keep_going is None else keep_going,
+                             cache=_cache_options(options))
+    ran, cached = len(result.ran), len(result.from_cache)
+    print(f"bfbuild: {'done' if result.ok else 'FAILED'}: {ran} action(s) run, {cached} from cache, "
+          f"{result.total_actions - ran - cached} up to date, {result.seconds:.2f}s")
+    if options.profile:
+        from .trace import write_trace
+
+        write_trace(options.profile, [("loading", options.started, analysed_from),
+                                      ("analysis", analysed_from, executed_from),
+                                      ("execution", executed_from, time.time())], result.executed)
+        print(f"bfbuild: trace written to {options.profile}")
     return analysis, result
 
 
@@ -234,17 +295,16 @@ def _test(session, options) -> int:
         raise BfError(f"no test targets match {' '.join(options.patterns)}",
                       hint="test targets use a test rule such as 'boot_test'")
     configs = _configs(session, options)
-    analysis = session.analyse(labels, configs)
-    tests = [(ct, ct.get(TestInfo)) for ct in analysis.top]
-    if options.rerun:
-        for _, info in tests:
-            path = session.root / info.result
+    if options.rerun:  # forget cached passes: the result files, and the cache entries behind them
+        options.no_cache = True
+        for configured in session.analyse(labels, configs, shard=options.shard).top:
+            path = session.root / configured.get(TestInfo).result
             if path.exists():
                 path.unlink()
-    options.keep_going = True  # one failing test must not hide the others
-    print(f"bfbuild: {len(tests)} test(s), {len(analysis.graph.actions)} actions")
-    result = session.execute(analysis, jobs=options.jobs, keep_going=True)
-    ran = {tuple(r["outputs"]) for r in result.executed if r["mnemonic"] == "TEST"}
+    # One failing test must not hide the others.
+    analysis, result = _build_and_report(session, labels, configs, options, keep_going=True)
+    tests = [(ct, ct.get(TestInfo)) for ct in analysis.top]
+    ran = {tuple(r["outputs"]) for r in result.ran if r["mnemonic"] == "TEST"}
     passed = failed = cached = 0
     cached_lines = []
     for configured, info in tests:
@@ -279,6 +339,32 @@ def _size(session, options) -> int:
         raise BfError("size takes image targets", hint="e.g. bfbuild size //images:tinyllama")
     for configured in images:
         print("\n".join(size_report(session.root, configured)))
+    return EXIT_OK
+
+
+def _explain(session, options) -> int:
+    import json
+
+    from .workspace import STATE_DIR
+
+    labels = session.labels([options.label])
+    if len(labels) != 1:
+        raise BfError("explain takes one target label", hint="e.g. bfbuild explain //modules/sum")
+    label = str(labels[0])
+    record = session.root / STATE_DIR / "last_build.jsonl"
+    runs = [json.loads(line) for line in record.read_text().splitlines() if line] if record.exists() else []
+    mine = [r for r in runs if r["owner"] == label]
+    if not mine:
+        print(f"{label}: none of its actions ran in the last build "
+              f"({len(runs)} action(s) of other targets did)")
+        return EXIT_OK
+    for run in mine:
+        what = f"{run['mnemonic']} {run.get('progress') or run['outputs'][0]} ({run['config']})"
+        how = f"restored from the {run['cache']} cache" if run.get("cache") else (
+            "ran" if run["ok"] else "ran and FAILED")
+        print(f"{label}: {what}: {how}, because")
+        for reason in run.get("why", []):
+            print(f"    {reason}")
     return EXIT_OK
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .analysis import Analyzer, ConfiguredTarget
 from .configuration import AXES, Configuration, configuration_matrix, split_values
@@ -58,11 +58,20 @@ class Session:
         known = {axis: self.analyzer.axis_values(axis) for axis in AXES}
         return configuration_matrix(requested, self.workspace.defaults, known)
 
-    def analyse(self, labels: Sequence[Label], configs: Sequence[Configuration]) -> Analysis:
+    def analyse(self, labels: Sequence[Label], configs: Sequence[Configuration],
+                shard: Optional[Tuple[int, int]] = None) -> Analysis:
+        """Configured targets and their action graph. shard=(i, n) keeps every n-th of the
+        (target, configuration) pairs, starting with the i-th (1-based), so that n CI jobs
+        filling one shared cache split a matrix between them."""
+        pairs = sorted(((label, config) for config in configs for label in labels),
+                       key=lambda pair: (str(pair[0]), pair[1].name))
+        if shard:
+            index, count = shard
+            pairs = pairs[index - 1::count]
         top: List[ConfiguredTarget] = []
         per_config = 0
         for config in configs:
-            roots = [self.analyzer.configure(label, config) for label in labels]
+            roots = [self.analyzer.configure(label, c) for label, c in pairs if c == config]
             per_config += sum(len(ct.actions) for ct in reachable(roots))
             top.extend(roots)
         top = list({id(ct): ct for ct in top}.values())
@@ -97,7 +106,9 @@ class Session:
                                               "inputs": list(action.inputs)}, only_existing=False)
         return files
 
-    def execute(self, analysis: Analysis, jobs: int = 0, keep_going: bool = False) -> runner.BuildResult:
-        result = runner.execute(self.root, analysis.graph, jobs=jobs, keep_going=keep_going)
+    def execute(self, analysis: Analysis, jobs: int = 0, keep_going: bool = False,
+                cache: Optional[runner.CacheOptions] = None) -> runner.BuildResult:
+        result = runner.execute(self.root, analysis.graph, jobs=jobs, keep_going=keep_going,
+                                cache=cache)
         self.plugins.hook.bfbuild_build_finished(result=result)
         return result

@@ -16,10 +16,14 @@ from bfbuild.schema import Attr
 OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")  # a closed set: "-o3" can never slip through
 
 # Freestanding 32-bit x86: no host libc (not even its headers: -nostdlibinc keeps only clang's own
-# stdint.h/stdarg.h), no PIC, no stack protector (nothing sets up its canary).
+# stdint.h/stdarg.h), no PIC, no stack protector (nothing sets up its canary). DWARF 4, because
+# DWARF 5 stores each source file's MD5: a comment edit would change the object and defeat early
+# cutoff. Debug paths are relative (-fdebug-compilation-dir=.), so objects do not depend on where
+# the workspace is.
 BASE_FLAGS = ("-m32", "-ffreestanding", "-fno-pic", "-fno-pie",
               "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-nostdlibinc", "-fno-asynchronous-unwind-tables",
-              "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fdebug-compilation-dir=.")
+              "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-gdwarf-4",
+              "-fdebug-compilation-dir=.")
 
 # The attributes of every rule that compiles C (clang, embed-module).
 COMPILE_ATTRS = {

@@ -9,13 +9,23 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from ..graph import ActionGraph
 from ..workspace import STATE_DIR
 
 ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
 _ACTION_FAILED = re.compile(r"^scons: \*\*\* \[.*\] Error 1$")
+
+
+@dataclass(frozen=True)
+class CacheOptions:
+    """The action cache (bfbuild.engine.cache): a local folder, a remote URL, read-only modes."""
+
+    local_dir: Optional[str] = None
+    remote_url: Optional[str] = None
+    readonly: bool = False
+    remote_readonly: bool = False
 
 
 @dataclass
@@ -29,8 +39,18 @@ class BuildResult:
     def failed(self) -> List[dict]:
         return [r for r in self.executed if not r["ok"]]
 
+    @property
+    def ran(self) -> List[dict]:
+        """Actions whose command really ran (not restored from a cache)."""
+        return [r for r in self.executed if not r.get("cache")]
 
-def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = False) -> BuildResult:
+    @property
+    def from_cache(self) -> List[dict]:
+        return [r for r in self.executed if r.get("cache")]
+
+
+def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = False,
+            cache: Optional[CacheOptions] = None) -> BuildResult:
     started = time.time()
     state = root / STATE_DIR
     state.mkdir(parents=True, exist_ok=True)
@@ -43,9 +63,18 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
         return BuildResult(ok=True, total_actions=0, seconds=time.time() - started)
     argv = [sys.executable, "-m", "SCons", "-f", str(ENGINE_SCRIPT), "-C", str(root), "-Q", "-s",
             "--hash-format=sha256", "--no-site-dir", f"-j{jobs or os.cpu_count() or 1}",
-            f"BFGRAPH={graph_file}", f"BFRECORD={record_file}", f"BFSTATE={state}"]
+            f"BFGRAPH={graph_file}", f"BFRECORD={record_file}", f"BFSTATE={state}",
+            f"BFPACKAGE={Path(__file__).resolve().parents[2]}"]
     if keep_going:
         argv.append("-k")
+    if cache and cache.local_dir:
+        argv.append(f"BFCACHE={cache.local_dir}")
+    if cache and cache.remote_url:
+        argv.append(f"BFREMOTE={cache.remote_url}")
+    if cache and cache.readonly:
+        argv.append("BFCACHE_RO=1")
+    if cache and cache.remote_readonly:
+        argv.append("BFREMOTE_RO=1")
     env = dict(os.environ)
     env.pop("SCONSFLAGS", None)
     # The engine imports bfbuild from wherever this process found it.

@@ -13,12 +13,23 @@ import time
 from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default, Environment,  # noqa: F401
                           SConsignFile)
 
+# The bfbuild that analysed the graph runs its actions, even in a workspace holding a `bfbuild`
+# folder of its own (SCons puts the workspace first on sys.path).
+sys.path.insert(0, ARGUMENTS["BFPACKAGE"])
+
+from bfbuild.engine.cache import ActionCache
+from bfbuild.engine.explain import action_state, load_state, reasons, save_state
 from bfbuild.engine.steps import header_dependencies, run_action
 
 graph = json.load(open(ARGUMENTS["BFGRAPH"]))
 record_path = ARGUMENTS["BFRECORD"]
 state_dir = ARGUMENTS["BFSTATE"]
 total = len(graph["actions"])
+cache = None
+if ARGUMENTS.get("BFCACHE") or ARGUMENTS.get("BFREMOTE"):
+    cache = ActionCache(ARGUMENTS.get("BFCACHE") or None, ARGUMENTS.get("BFREMOTE") or None,
+                        readonly=ARGUMENTS.get("BFCACHE_RO") == "1",
+                        remote_readonly=ARGUMENTS.get("BFREMOTE_RO") == "1")
 lock = threading.Lock()
 counter = [0]
 
@@ -35,11 +46,24 @@ def _execute(target, source, env):
         sys.stdout.write(f"[{counter[0]}/{total}] {spec['mnemonic']} {spec['owner']}{detail} "
                          f"({spec['config']})\n")
         sys.stdout.flush()
+    # Why it runs: the state it will run with, against the state of its last run.
+    state = action_state(spec, header_dependencies(spec))
+    why = reasons(load_state(state_dir, spec), state,
+                  all(os.path.exists(out) for out in spec["outputs"]))
     started = time.time()
-    ok, text = run_action(spec)
+    where, notes = cache.restore(spec) if cache else (None, [])
+    if where:
+        ok, text = True, f"(outputs from the {where} cache)"
+    else:
+        ok, text = run_action(spec)
+        if ok and cache:
+            cache.store(spec)
+    text = "\n".join([*notes, text]) if notes else text
     elapsed = time.time() - started
     if ok and spec.get("depfile"):
         _store_header_dependencies(target, spec, env)
+    if ok:
+        save_state(state_dir, spec, state)
     with lock:
         if text.strip():
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -49,7 +73,10 @@ def _execute(target, source, env):
         with open(record_path, "a") as record:
             record.write(json.dumps({"mnemonic": spec["mnemonic"], "owner": spec["owner"],
                                      "config": spec["config"], "outputs": spec["outputs"],
-                                     "ok": ok, "seconds": round(elapsed, 4)}) + "\n")
+                                     "progress": spec.get("progress", ""), "ok": ok,
+                                     "cache": where,
+                                     "start": started, "seconds": round(elapsed, 4),
+                                     "thread": threading.get_ident(), "why": why}) + "\n")
     return 0 if ok else 1
 
 

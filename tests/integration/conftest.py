@@ -19,8 +19,11 @@ class Workspace:
 
     def bfbuild(self, *args, check=None, timeout=600):
         """Run the bfbuild CLI in this workspace; returns the CompletedProcess (text)."""
+        # Each workspace gets its own local action cache, so that no test is served by another's.
+        env = {**os.environ, "BFBUILD_CACHE_DIR": str(self.root.parent / f"{self.root.name}-cache")}
+        env.pop("BFBUILD_REMOTE_CACHE", None)
         proc = subprocess.run([sys.executable, "-m", "bfbuild", *args], cwd=self.root,
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, env=env)
         if check is not None:
             assert proc.returncode == check, (
                 f"bfbuild {' '.join(args)} exited {proc.returncode}, expected {check}\n"
