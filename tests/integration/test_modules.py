@@ -73,7 +73,7 @@ def test_a_corrupted_disk_copy_falls_back_to_the_embedded_blob(built, tmp_path):
     patched.write_bytes(disk)
     result = _boot(built, built.path(IMAGE), patched)
     assert result.status == SUCCESS_STATUS, result.describe()
-    assert any(l.startswith("module quicksort: disk copy /MODULES/QUICKSOR.MOD refused: checksum "
+    assert any(l.startswith("module quicksort: disk copy /MODULES/I686/QUICKSOR.MOD refused: checksum "
                             "mismatch") for l in result.lines), result.lines
     sources = {l.split()[1]: l.split()[2] for l in result.lines if l.startswith("RESULT ")}
     assert sources.pop("quicksort") == "source=embedded"
