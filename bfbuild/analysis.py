@@ -6,6 +6,7 @@ i686+haswell matrix the boot loader (which reads no axis) is analysed, and built
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -55,7 +56,8 @@ class RuleContext:
     """What a rule implementation sees: its attributes, dependencies, configuration and tools."""
 
     def __init__(self, analyzer: "Analyzer", target: Target, config: Configuration,
-                 deps: Dict[Label, ConfiguredTarget], full_config: Configuration):
+                 deps: Dict[Label, ConfiguredTarget], full_config: Configuration,
+                 overrides: Tuple[Tuple[str, object], ...] = ()):
         self._analyzer = analyzer
         self.target = target
         self.label = target.label
@@ -63,6 +65,7 @@ class RuleContext:
         self.config = config
         self._deps = deps
         self._full_config = full_config
+        self._variant = "".join(f"@{name}={value}" for name, value in overrides)
         self.transitioned: List[ConfiguredTarget] = []  # deps analysed in another configuration
         self.actions: List[Action] = []
 
@@ -70,18 +73,25 @@ class RuleContext:
     def dep(self, label: Label) -> ConfiguredTarget:
         return self._deps[label]
 
-    def dep_in(self, label: Label, **values: str) -> ConfiguredTarget:
+    def dep_in(self, label: Label, overrides: Optional[Dict[str, object]] = None,
+               **values: str) -> ConfiguredTarget:
         """A declared dependency analysed in this configuration with some axes changed (a
-        transition): e.g. dep_in(module, cpu="haswell") for a fat image's haswell variant."""
+        transition): e.g. dep_in(module, cpu="haswell") for a fat image's haswell variant, or
+        with some of its attributes replaced: dep_in(module, overrides={"opt": "O3"})."""
         if label not in self._deps:
             raise self.fail(f"dep_in({label}): not a dependency of this target")
+        schema = self._analyzer.targets[label].rule.all_attrs()
+        for name, value in (overrides or {}).items():
+            attr = schema.get(name)
+            if attr is None or (attr.values is not None and value not in attr.values):
+                raise self.fail(f"cannot set attribute '{name}' of {label} to {value!r}")
         for axis, value in values.items():
             known = self._analyzer.axis_values(axis)
             if known and value not in known:
                 raise self.fail(f"unknown {axis} '{value}'",
                                 hint=did_you_mean(value, known) or f"known: {', '.join(known)}")
         config = Configuration.of({**dict(self._full_config.items), **values})
-        configured = self._analyzer.configure(label, config)
+        configured = self._analyzer.configure(label, config, tuple(sorted((overrides or {}).items())))
         self.transitioned.append(configured)
         return configured
 
@@ -121,6 +131,17 @@ class RuleContext:
         """Flags every C compile of this configuration's toolchain starts with (its target)."""
         return self._analyzer.toolchains.cflags(self.config["toolchain"])
 
+    def setting(self, key: str, default=None):
+        """A value of the workspace's BUILD.yaml (e.g. the 'pgo' thresholds)."""
+        return self._analyzer.settings.get(key, default)
+
+    def read_source(self, path: str) -> str:
+        """Read a workspace file during analysis (a checked-in profile). The file is recorded as
+        an input of the analysis, so the no-op check notices when it changes."""
+        self._analyzer.analysis_inputs.add(path)
+        with open(os.path.join(self._analyzer.root, path), encoding="utf-8") as handle:
+            return handle.read()
+
     def host_tool(self, program: str) -> Tool:
         return self._analyzer.toolchains.host_tool(program)
 
@@ -128,7 +149,7 @@ class RuleContext:
     def output(self, name: str) -> str:
         """A workspace-relative path for an output: bfout/<config>/<package>/<target>/<name>."""
         return "/".join(part for part in (OUTPUT_DIR, self.config.name, self.label.package,
-                                          self.label.name, name) if part)
+                                          self.label.name + self._variant, name) if part)
 
     def action(self, mnemonic: str, argv: Sequence[str], inputs: Sequence[str],
                outputs: Sequence[str], tools: Sequence[Tool] = (), depfile: Optional[str] = None,
@@ -165,8 +186,10 @@ class Analyzer:
         self.targets = targets
         self.toolchains = toolchains
         self.root = workspace_root
-        self._by_full: Dict[Tuple[Label, Configuration], ConfiguredTarget] = {}
-        self._by_trimmed: Dict[Tuple[Label, Configuration], ConfiguredTarget] = {}
+        self._by_full: Dict[tuple, ConfiguredTarget] = {}
+        self._by_trimmed: Dict[tuple, ConfiguredTarget] = {}
+        self.settings: Dict = {}
+        self.analysis_inputs: set = set()  # files rules read while analysing
 
     def axis_target(self, axis: str, value: str,
                     config: Configuration = Configuration(())) -> ConfiguredTarget:
@@ -189,11 +212,17 @@ class Analyzer:
         from .configuration import PGO_MODES
         return list(PGO_MODES)
 
-    def configure(self, label: Label, config: Configuration) -> ConfiguredTarget:
-        memo_key = (label, config)
+    def configure(self, label: Label, config: Configuration,
+                  overrides: Tuple[Tuple[str, object], ...] = ()) -> ConfiguredTarget:
+        """Analyse `label` in `config`; `overrides` replaces some attribute values (an attribute
+        transition: the PGO registry builds a module at the level its profile asks for). The
+        variant gets its own output folder, `name@attr=value`."""
+        memo_key = (label, config, overrides)
         if memo_key in self._by_full:
             return self._by_full[memo_key]
         target = self.targets[label]
+        if overrides:
+            target = dataclasses.replace(target, attrs={**target.attrs, **dict(overrides)})
         deps = {dep.label: self.configure(dep.label, config) for dep in target.deps}
         own_axes = target.rule.axes_for(target.attrs)
         axes = set(own_axes)
@@ -208,10 +237,10 @@ class Analyzer:
         if missing:
             raise BfError(f"{label} reads configuration axes {sorted(missing)} that "
                           f"{config.name} does not set")
-        shared_key = (label, trimmed)
+        shared_key = (label, trimmed, overrides)
         configured = self._by_trimmed.get(shared_key)
         if configured is None:
-            context = RuleContext(self, target, trimmed, deps, config)
+            context = RuleContext(self, target, trimmed, deps, config, overrides)
             try:
                 providers = target.rule.implementation(context)
             except BfError:

@@ -87,6 +87,11 @@ def make_parser() -> argparse.ArgumentParser:
     query = commands.add_parser("query", parents=[common], help="query the target graph")
     query.add_argument("expression", help="e.g. 'deps(//images:tinyllama)', 'somepath(//a:x, //b:y)'")
 
+    pgo = commands.add_parser("pgo", parents=[common],
+                              help="refresh an image's profile, rebuild it optimised, compare")
+    pgo.add_argument("label", metavar="IMAGE")
+    _add_build_options(pgo)
+
     explain = commands.add_parser("explain", parents=[common],
                                   help="why the actions of a target ran in the last build")
     explain.add_argument("label", metavar="TARGET")
@@ -190,7 +195,7 @@ def _main(argv: List[str]) -> int:
         from .session import Session
         session = Session(workspace, plugin_manager)
         handler = {"build": _build, "run": _run, "test": _test, "size": _size,
-                   "explain": _explain}[options.command]
+                   "explain": _explain, "pgo": _pgo}[options.command]
         return handler(session, options)
 
 
@@ -305,22 +310,27 @@ def _test(session, options) -> int:
     analysis, result = _build_and_report(session, labels, configs, options, keep_going=True)
     tests = [(ct, ct.get(TestInfo)) for ct in analysis.top]
     ran = {tuple(r["outputs"]) for r in result.ran if r["mnemonic"] == "TEST"}
-    passed = failed = cached = 0
+    from bfbuild_plugins.qemu import result_is_current
+
+    passed = failed = cached = not_run = 0
     cached_lines = []
     for configured, info in tests:
-        done = (session.root / info.result).exists()
+        done = result_is_current(info.result, str(session.root))
         fresh = (info.result,) in ran
         if done and not fresh:
             state, cached = "PASSED (cached)", cached + 1
         elif done:
             state, passed = "PASSED", passed + 1
+        elif not any(tuple(r["outputs"]) == (info.result,) for r in result.executed):
+            state, not_run = "NOT RUN", not_run + 1  # something it needs failed to build
         else:
             state, failed = "FAILED", failed + 1
         print(f"  {state:16} {configured.label} ({configured.config.name})  log: {info.log}")
         cached_lines.append(f"  {'PASSED (cached)':16} {configured.label} ({configured.config.name})"
                             f"  log: {info.log}")
-    print(f"{passed + cached} passed, {failed} failed")
-    if failed == 0 and result.ok:
+    print(f"{passed + cached} passed, {failed + not_run} failed"
+          + (f" ({not_run} not run: the build failed)" if not_run else ""))
+    if failed == 0 and not_run == 0 and result.ok:
         _record_noop(session, options, analysis, cached_lines + [f"{len(tests)} passed, 0 failed"])
         return EXIT_OK
     return EXIT_FAILED
@@ -339,6 +349,28 @@ def _size(session, options) -> int:
         raise BfError("size takes image targets", hint="e.g. bfbuild size //images:tinyllama")
     for configured in images:
         print("\n".join(size_report(session.root, configured)))
+    return EXIT_OK
+
+
+def _pgo(session, options) -> int:
+    from . import pgo_report
+
+    labels = session.labels([options.label])
+    if len(labels) != 1:
+        raise BfError("pgo takes one image target", hint="e.g. bfbuild pgo //images:tinyllama")
+    if options.pgo:
+        raise BfError("pgo builds the off and on configurations itself: drop --pgo")
+
+    def build(labels_, configs):
+        analysis, result = _build_and_report(session, labels_, configs, options)
+        if not result.ok:
+            raise BuildFailure("the build failed")
+        return analysis
+
+    for config in _configs(session, options):
+        report = pgo_report.run(session, labels[0], config, build)
+        print(pgo_report.markdown(report))
+        print(f"bfbuild pgo: report written to {pgo_report.REPORT_DIR}/{labels[0].name}-{config['cpu']}.md and .json")
     return EXIT_OK
 
 

@@ -97,6 +97,7 @@ class RegistryInfo:
     modules: Tuple[ModuleInfo, ...]
     expected: str  # JSON file: {module: {"expect": text, "tolerance": k}}
     work: int = 1
+    plan: Optional[str] = None  # the PGO plan (pgo=on): JSON of the level of each module
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Session:
         self.targets: TargetSet = Loader(self.workspace, self.rules).load_all()
         self.plugins.hook.bfbuild_loaded(targets=self.targets)
         self.analyzer = Analyzer(self.targets, self.toolchains, str(self.workspace.root))
+        self.analyzer.settings = dict(self.workspace.settings)
 
     @property
     def root(self) -> Path:
@@ -90,7 +91,8 @@ class Session:
         root = self.root
         files = [BUILD_FILE, TOOLCHAINS_DIR, *self.targets.package_files.values(),
                  *(str(p.relative_to(root)) for p in (root / TOOLCHAINS_DIR).glob("*.yaml")),
-                 *self.workspace.scanned_dirs, *self.tools.resolved_paths()]
+                 *self.workspace.scanned_dirs, *self.tools.resolved_paths(),
+                 *self.analyzer.analysis_inputs]
         for package in ("bfbuild", "bfbuild_plugins"):
             folder = Path(__import__(package).__file__).parent
             files += [str(p) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]

@@ -21,7 +21,7 @@ STATE_DIR = f"{OUTPUT_DIR}/.bfbuild"  # graph, sconsign, last build record
 # The root file has `workspace: NAME`; a package may define a target called `workspace`, whose
 # value is a mapping (on the next lines, or `{...}`), so only a scalar on the same line counts.
 _WORKSPACE_KEY = re.compile(r"^workspace\s*:[ \t]*[^\s{#]", re.MULTILINE)
-_ROOT_KEYS = ("workspace", "plugins", "defaults", "targets")
+_ROOT_KEYS = ("workspace", "plugins", "defaults", "targets", "pgo")
 _SKIP_DIRS = {OUTPUT_DIR, ".git", "__pycache__", "node_modules", ".pytest_cache"}
 
 
@@ -129,4 +129,24 @@ def load_workspace(start: Optional[Path] = None) -> Workspace:
     if defaults["pgo"] not in PGO_MODES:
         raise BfError(f"default pgo mode '{defaults['pgo']}' is not one of {', '.join(PGO_MODES)}",
                       file=BUILD_FILE, line=given.line_of("pgo") if given else 1)
+    _check_pgo_settings(settings)
     return Workspace(root=root, name=name, plugins=list(plugins), defaults=defaults, settings=settings)
+
+
+PGO_SETTINGS = {"t_calls": 100, "t_cycles": 100000}
+
+
+def _check_pgo_settings(settings) -> None:
+    """`pgo:` holds the classification thresholds (bfbuild.pgo): positive integers."""
+    pgo = settings.get("pgo")
+    if pgo is None:
+        return
+    if not isinstance(pgo, dict):
+        raise BfError("'pgo' must be a mapping of thresholds", file=BUILD_FILE, line=settings.line_of("pgo"))
+    for key, value in pgo.items():
+        if key not in PGO_SETTINGS:
+            hint = did_you_mean(str(key), PGO_SETTINGS) or f"known: {', '.join(PGO_SETTINGS)}"
+            raise BfError(f"unknown pgo setting '{key}'", file=BUILD_FILE, line=pgo.line_of(key), hint=hint)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise BfError(f"pgo setting '{key}' must be a positive integer", file=BUILD_FILE,
+                          line=pgo.line_of(key))

@@ -10,6 +10,8 @@ import jinja2
 
 from bfbuild import hookimpl
 from bfbuild.engine.steps import StepError
+from bfbuild.pgo import plan, thresholds
+from bfbuild.profile import validate_profile
 from bfbuild.providers import DefaultInfo, ModuleInfo, RegistryInfo
 from bfbuild.rules import Rule
 from bfbuild.schema import Attr
@@ -22,6 +24,10 @@ ATTRS = {
     "work": Attr("int", default=1, doc="the work argument passed to every module"),
     "default_calls": Attr("int", default=10, doc="calls per module when 'calls' names no count"),
     "calls": Attr("string_dict", doc="module name -> number of calls (profiling weights)"),
+    "pgo_profile": Attr("string", default="",
+                        doc="the checked-in profile that the pgo=on configuration classifies, e.g. "
+                            "profiles/tinyllama-$(cpu).json; each module is then built at the level "
+                            "its profile earns (bfbuild.pgo)"),
     "variants": Attr("string_list", doc="CPUs to embed every module for (a fat image); the kernel "
                                         "runs the variant with the most features its CPU has. "
                                         "Empty: the configuration's CPU only"),
@@ -45,9 +51,13 @@ def render_registry(inputs, outputs, params):
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     with open(TEMPLATE, encoding="utf-8") as handle:
         text = env.from_string(handle.read()).render(modules=modules, work=params["work"],
-                                                     label=params["label"])
+                                                     label=params["label"],
+                                                     profile=params["profile"])
     with open(outputs[0], "w", encoding="utf-8") as handle:
         handle.write(text)
+    if params.get("plan"):  # the PGO plan the levels came from, as a JSON artifact
+        with open(outputs[1], "w", encoding="utf-8") as handle:
+            json.dump(params["plan"], handle, indent=1, sort_keys=True)
 
 
 def run_references(inputs, outputs, params):
@@ -70,12 +80,39 @@ def run_references(inputs, outputs, params):
         json.dump({"work": params["work"], "modules": expected}, handle, indent=1, sort_keys=True)
 
 
-def _module_variants(ctx):
-    """ModuleInfo of every module in every variant, grouped by module."""
+def _pgo_plan(ctx):
+    """In the pgo=on configuration: the plan made from the checked-in profile, else None."""
+    if not ctx.attr["pgo_profile"] or ctx.config.get("pgo") != "on":
+        return None
+    if ctx.attr["variants"]:
+        raise ctx.fail("a registry with 'variants' cannot also follow a profile (pgo=on)")
+    path = ctx.attr["pgo_profile"].replace("$(cpu)", ctx.config["cpu"])
+    try:
+        profile = json.loads(ctx.read_source(path))
+    except FileNotFoundError:
+        raise ctx.fail(f"no checked-in profile {path} for the pgo=on configuration",
+                       hint=f"make it with: bfbuild pgo <image> --cpu {ctx.config['cpu']}") from None
+    except ValueError as exc:
+        raise ctx.fail(f"{path} is not valid JSON: {exc}") from None
+    problems = validate_profile(profile)
+    if problems:
+        raise ctx.fail(f"{path} is not a valid profile: {problems[0]}")
+    baselines = {ctx.dep(label).get(ModuleInfo).name: ctx.dep(label).get(ModuleInfo).opt_level
+                 for label in ctx.attr["modules"]}
+    return plan(profile, baselines, thresholds(ctx.setting("pgo")))
+
+
+def _module_variants(ctx, levels=None):
+    """ModuleInfo of every module in every variant, grouped by module; with `levels` (a PGO
+    plan), each module built at its planned level."""
     variants = list(dict.fromkeys(ctx.attr["variants"]))
     modules = []
     for label in ctx.attr["modules"]:
-        configured = [ctx.dep_in(label, cpu=cpu) for cpu in variants] or [ctx.dep(label)]
+        if levels is not None:
+            level = levels[ctx.dep(label).get(ModuleInfo).name]
+            configured = [ctx.dep_in(label, overrides={"opt": level})]
+        else:
+            configured = [ctx.dep_in(label, cpu=cpu) for cpu in variants] or [ctx.dep(label)]
         for dep in configured:
             info = dep.get(ModuleInfo)
             if info is None:
@@ -85,7 +122,8 @@ def _module_variants(ctx):
 
 
 def analyse(ctx):
-    modules = _module_variants(ctx)
+    pgo_plan = _pgo_plan(ctx)
+    modules = _module_variants(ctx, pgo_plan["levels"] if pgo_plan else None)
     names = list(dict.fromkeys(m.name for m in modules))
     keys = [(m.name, m.cpu_tag) for m in modules]
     duplicates = sorted({f"{n} ({t})" for n, t in keys if keys.count((n, t)) > 1})
@@ -101,12 +139,16 @@ def analyse(ctx):
             raise ctx.fail(f"calls of module {name} must be a positive integer, not '{text}'")
         calls[name] = int(text)
     registry_c = ctx.output("registry.c")
+    plan_file = ctx.output("pgo_plan.json") if pgo_plan else None
     meta = [{"name": m.name, "opt": m.opt_level, "cpu": m.cpu_tag, "calls": calls[m.name],
              "features": " ".join(m.features)} for m in modules]
     ctx.python_action("REGISTRY", "bfbuild_plugins.cache_registry:render_registry",
                       {"modules": meta, "work": ctx.attr["work"], "label": str(ctx.label),
-                       "template_sha256": _template_digest()},
-                      inputs=[m.blob for m in modules], outputs=[registry_c])
+                       "template_sha256": _template_digest(),
+                       "profile": pgo_plan["profile_sha256"][:16] if pgo_plan else "",
+                       "plan": pgo_plan},
+                      inputs=[m.blob for m in modules],
+                      outputs=[registry_c] + ([plan_file] if plan_file else []))
     missing = sorted({m.name for m in modules if not m.reference})
     if missing:
         raise ctx.fail(f"modules without a 'reference' script cannot be checked: {', '.join(missing)}")
@@ -117,9 +159,11 @@ def analyse(ctx):
                       {"names": names, "work": ctx.attr["work"]},
                       inputs=[references[n] for n in names], outputs=[expected], tools=[python])
     return [DefaultInfo((registry_c,)),
-            RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"])]
+            RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"],
+                         plan=plan_file)]
 
 
 @hookimpl
 def bfbuild_register_rules():
-    return [Rule("cache-registry", ATTRS, analyse, doc=__doc__)]
+    return [Rule("cache-registry", ATTRS, analyse, doc=__doc__,
+                 axes_of=lambda attrs: frozenset({"pgo"} if attrs["pgo_profile"] else ()))]

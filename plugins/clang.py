@@ -89,6 +89,8 @@ def compile_c(ctx, subdir: str = "") -> Compiled:
     flags += [f"-D{name}={_substitute(value, ctx)}" for name, value in sorted(ctx.attr["defines"].items())]
     objects = []
     for src in ctx.files("srcs"):
+        if not src.endswith(".c"):
+            continue  # a generating target may also output headers or data
         stem = src[len(package) + 1:] if package and src.startswith(package + "/") else src.rsplit("/", 1)[-1]
         obj = ctx.output(subdir + stem.rsplit(".", 1)[0] + ".o")
         depfile = obj + ".d"

@@ -2,8 +2,10 @@
 second IDE drive. The kernel reads it through its ATA PIO driver and prefers a valid blob found
 there to the copy embedded in the image.
 
-Files get 8.3 names (the kernel reads no long names): /MODULES/<CPU TAG>/<NAME>.MOD, tag and
-module name cut to 8 characters and upper-cased; two modules that would share a path are refused.
+Files get 8.3 names (the kernel reads no long names): /MODULES/<CPU TAG>/<OPT>/<NAME>.MOD, tag
+and module name cut to 8 characters and upper-cased; two modules that would share a path are
+refused. The disk is the persistent optimisation cache: each module variant (CPU, level) has its
+own place, and the kernel loads the one its registry asks for.
 The volume serial is fixed and, since mtools stamps directory entries with the current time,
 every entry's timestamps are then set to 1980-01-01 00:00, so the disk is reproducible.
 """
@@ -26,8 +28,8 @@ ATTRS = {
 }
 
 
-def module_path(module: str, cpu_tag: str) -> str:
-    return f"MODULES/{cpu_tag[:8].upper()}/{module[:8].upper()}.MOD"
+def module_path(module: str, cpu_tag: str, opt: str) -> str:
+    return f"MODULES/{cpu_tag[:8].upper()}/{opt.upper()}/{module[:8].upper()}.MOD"
 
 
 def root_name(path: str) -> str:
@@ -97,8 +99,10 @@ def make_disk(inputs, outputs, params):
 
     run([tools["mformat"], "-i", disk, "-v", params["volume"], "-N", "00000000", "::"])
     run([tools["mmd"], "-i", disk, "::/MODULES"])
-    for folder in sorted({path.rsplit("/", 1)[0] for path in params["paths"]}):
-        run([tools["mmd"], "-i", disk, f"::/{folder}"])
+    folders = {path.rsplit("/", 1)[0] for path in params["paths"]}
+    for folder in sorted(folders | {f.rsplit("/", 1)[0] for f in folders}):
+        if folder != "MODULES":
+            run([tools["mmd"], "-i", disk, f"::/{folder}"])
     blobs = inputs[:len(params["paths"])]
     for blob, path in zip(blobs, params["paths"]):
         run([tools["mcopy"], "-i", disk, blob, f"::/{path}"])
@@ -121,7 +125,7 @@ def analyse(ctx):
         if registry is None:
             raise ctx.fail("'registry' must be a cache-registry target")
         modules.extend(registry.modules)
-    paths = [module_path(m.name, m.cpu_tag) for m in modules]
+    paths = [module_path(m.name, m.cpu_tag, m.opt_level) for m in modules]
     clashes = sorted({p for p in paths if paths.count(p) > 1})
     if clashes:
         raise ctx.fail(f"modules share the 8.3 path {', '.join(clashes)}; rename one")

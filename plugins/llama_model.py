@@ -32,9 +32,11 @@ ATTRS = {
                                              "attention when fewer than n_heads)"),
     "vocab_size": Attr("int", default=512, doc="generated model: tokenizer entries (> 354)"),
     "seq_len": Attr("int", default=64, doc="generated model: longest sequence"),
-    "seed": Attr("int", default=1, doc="generated model: NumPy RandomState seed of the weights"),
-    "shared_classifier": Attr("bool", default=True, doc="generated model: logits use the token "
-                                                        "embedding (else a separate classifier)"),
+    "seed": Attr("int", default=2, doc="generated model: NumPy RandomState seed of the weights"),
+    # Random weights with a shared classifier mostly repeat the input token, hence False.
+    "shared_classifier": Attr("bool", default=False, doc="generated model: logits use the token "
+                                                         "embedding (else a separate classifier, "
+                                                         "stored last; vocab_size < 0 in the header)"),
     "prompt": Attr("string", default="", doc="the prompt (one line)"),
     "steps": Attr("int", default=24, doc="positions to run, prompt included (as run.c's -n); "
                                          "capped at seq_len"),

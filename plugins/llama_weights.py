@@ -15,7 +15,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-import numpy as np
 
 HEADER = struct.Struct("<7i")
 
@@ -89,6 +88,7 @@ def validate_checkpoint(data: bytes) -> Config:
 
 def rope_tables(config: Config):
     """The legacy freq_cis tables (cos, sin) llama2.c's export still writes; run.c skips them."""
+    import numpy as np  # imported only by the steps that generate weights, not at analysis
     half = config.head_size // 2
     freqs = 1.0 / (10000.0 ** (np.arange(0, config.head_size, 2)[:half] / config.head_size))
     angles = np.outer(np.arange(config.seq_len), freqs)
@@ -102,6 +102,8 @@ def generate_checkpoint(config: Config, seed: int) -> bytes:
     Projections are scaled by 1/sqrt(fan-in) so activations keep a unit scale through the layers,
     and the embedding so that logits spread over a few units (softmax neither flat nor one-hot).
     """
+    import numpy as np  # imported only by the steps that generate weights, not at analysis
+
     problems = config.problems()
     if problems:
         raise ValueError("; ".join(problems))
@@ -131,7 +133,11 @@ def generate_checkpoint(config: Config, seed: int) -> bytes:
     cos, sin = rope_tables(config)
     parts += [cos.astype("<f4"), sin.astype("<f4")]
     if not config.shared_classifier:
-        parts.append(normal((v, d), embedding_scale))
+        classifier = normal((v, d), embedding_scale)
+        # Byte-fallback pieces (ids 3..258) get smaller logits, so that the text of a greedy run
+        # is mostly words and letters rather than stray bytes.
+        classifier[3:259] *= np.float32(0.5)
+        parts.append(classifier)
     data = config.header() + b"".join(p.tobytes() for p in parts)
     assert len(data) == HEADER.size + 4 * config.weight_count()
     return data

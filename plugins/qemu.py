@@ -4,6 +4,7 @@ The test passes when QEMU exits with the kernel's success status (never 0, which
 also gives), every `expect` pattern matched a serial line in order, and no `forbid` pattern did.
 Its result file is written only on a pass, so an unchanged, passing test is not booted again.
 """
+import hashlib
 import json
 import os
 import re
@@ -56,6 +57,32 @@ def check_serial(lines, expect, forbid):
     return problems
 
 
+def input_digests(paths):
+    """sha256 of each input: a result file says exactly what it passed on."""
+    digests = {}
+    for path in paths:
+        with open(path, "rb") as handle:
+            digests[path] = hashlib.sha256(handle.read()).hexdigest()
+    return digests
+
+
+def result_is_current(result_file: str, root: str = ".") -> bool:
+    """True when a result file exists and its inputs still have the contents it passed on (a
+    build that failed before reaching a test leaves an older result behind)."""
+    try:
+        with open(os.path.join(root, result_file), encoding="utf-8") as handle:
+            recorded = json.load(handle).get("inputs")
+    except (OSError, ValueError):
+        return False
+    if not recorded:
+        return False
+    try:
+        return input_digests([os.path.join(root, p) for p in recorded]) == {
+            os.path.join(root, p): d for p, d in recorded.items()}
+    except OSError:
+        return False
+
+
 def run_boot_test(inputs, outputs, params):
     """Python step: boot, keep the serial log, write the result only if the test passed."""
     result = boot(params["argv"], params["timeout"])
@@ -83,7 +110,7 @@ def run_boot_test(inputs, outputs, params):
                         f"\n  last serial lines:\n{tail}")
     with open(outputs[0], "w", encoding="utf-8") as handle:
         json.dump({"label": params["label"], "status": result.status, "seconds": result.seconds,
-                   "lines": len(result.lines)}, handle)
+                   "lines": len(result.lines), "inputs": input_digests(inputs)}, handle)
     return f"PASSED {summary}"
 
 

@@ -16,6 +16,7 @@
 #include <bf/profile.h>
 #include <bf/registry.h>
 #include <bf/timer.h>
+#include "llama/llama.h"
 
 void kmain(void);
 
@@ -50,6 +51,7 @@ void kmain(void)
 
     struct bf_run_summary summary;
     bf_run_registry(&summary);
+    llama_main();
     bf_profile_export_json();
     if (heap_check() != 0)
         panic("heap corrupted after the modules ran");

@@ -34,13 +34,17 @@ static void short_name(const char *text, char out[9])
     out[i] = '\0';
 }
 
-/* The data disk holds /MODULES/<CPU TAG>/<NAME>.MOD, both cut to 8 characters, upper case. */
-static void disk_path(const char *name, const char *cpu_tag, char *path, uint32_t size)
+/*
+ * The data disk (the persistent optimisation cache) holds /MODULES/<CPU TAG>/<LEVEL>/<NAME>.MOD,
+ * each part cut to 8 characters, upper case.
+ */
+static void disk_path(const struct bf_registry_entry *entry, char *path, uint32_t size)
 {
-    char name83[9], tag83[9];
-    short_name(name, name83);
-    short_name(cpu_tag, tag83);
-    ksnprintf(path, size, "/MODULES/%s/%s.MOD", tag83, name83);
+    char name83[9], tag83[9], opt83[9];
+    short_name(entry->name, name83);
+    short_name(entry->cpu_tag, tag83);
+    short_name(entry->opt, opt83);
+    ksnprintf(path, size, "/MODULES/%s/%s/%s.MOD", tag83, opt83, name83);
 }
 
 static int mount_data_disk(void)
@@ -59,11 +63,12 @@ static int mount_data_disk(void)
 }
 
 /* A valid copy of module `name` from the data disk, in a heap buffer, or 0. */
-static uint8_t *load_from_disk(const char *name, const char *cpu_tag, uint32_t *size)
+static uint8_t *load_from_disk(const struct bf_registry_entry *entry, uint32_t *size)
 {
-    char path[40], why[128];
+    const char *name = entry->name, *cpu_tag = entry->cpu_tag;
+    char path[48], why[128];
     struct fat16_file file;
-    disk_path(name, cpu_tag, path, sizeof path);
+    disk_path(entry, path, sizeof path);
     if (fat16_open(path, &file) != 0 || file.size == 0)
         return 0;
     uint8_t *buffer = kmalloc(file.size);
@@ -96,9 +101,13 @@ static int run_module(const struct bf_registry_entry *entry, const struct bf_mod
     struct bf_module_result first, result;
     for (uint32_t call = 0; call < entry->calls; call++) {
         memset(&result, 0, sizeof result);
+        /* Interrupts off while timed: under -icount the count is then the module's own
+         * instructions, the same on every run, whatever the timer did around it. */
+        uint32_t flags = cpu_irq_save();
         uint64_t start = rdtsc();
         int rc = fn(&module_api, bf_registry_work, &result);
         uint64_t cycles = rdtsc() - start;
+        cpu_irq_restore(flags);
         bf_profile_record(id, cycles);
         result.text[BF_MODULE_RESULT_MAX - 1] = '\0';
         if (rc != 0) {
@@ -160,6 +169,8 @@ static int choose_variant(const struct bf_registry_entry *variants, uint32_t cou
 void bf_run_registry(struct bf_run_summary *summary)
 {
     memset(summary, 0, sizeof *summary);
+    if (bf_registry_profile[0])
+        kprintf("registry: module levels from profile %s\n", bf_registry_profile);
     int have_disk = mount_data_disk();
     uint32_t first = 0;
     while (first < bf_registry_count) {
@@ -177,7 +188,7 @@ void bf_run_registry(struct bf_run_summary *summary)
         }
         const struct bf_registry_entry *entry = &variants[chosen];
         uint32_t size = 0;
-        uint8_t *disk_copy = have_disk ? load_from_disk(entry->name, entry->cpu_tag, &size) : 0;
+        uint8_t *disk_copy = have_disk ? load_from_disk(entry, &size) : 0;
         const uint8_t *blob = disk_copy;
         const char *source = "disk";
         if (!blob) {

@@ -162,3 +162,34 @@ int64_t __moddi3(int64_t a, int64_t b)
     bf_udivmod64(ua, ub, &r);
     return (int64_t)(a < 0 ? -r : r);
 }
+
+#ifdef BF_PROFILE_INSTR
+/*
+ * Clang instrumentation PGO (-fprofile-instr-generate, with -DBF_PROFILE_INSTR). On a target
+ * without an operating system, clang's instrumented code references what a hosted program gets
+ * from compiler-rt's profile runtime:
+ *   __llvm_profile_runtime                  a variable whose reference pulls that runtime in;
+ *   __llvm_profile_register_function        called by the __llvm_profile_init constructor for
+ *   __llvm_profile_register_names_function  each function's record and for the name table.
+ * A module needs no runtime: its counters are in its own __llvm_prf_cnts section, the kernel
+ * dumps the module's memory after the calls and the host writes the .profraw from that dump and
+ * the ELF (bfbuild/llvm_profraw.py, docs/ir-pgo.md). The module linker script drops the
+ * constructor, so the two functions are never called; they only satisfy the linker.
+ *
+ * The functions are written in assembly: when this file is itself instrumented, LLVM declares
+ * them in the same translation unit with its own prototypes, and a C definition would collide
+ * with those (LLVM would rename its declarations, leaving them undefined). LLVM checks for the
+ * variable by name and, finding it defined here, adds no reference of its own.
+ */
+int __llvm_profile_runtime;
+
+__asm__(".pushsection .text.bf_profile_stubs,\"ax\",@progbits\n"
+        ".globl __llvm_profile_register_function\n"
+        ".type __llvm_profile_register_function,@function\n"
+        ".globl __llvm_profile_register_names_function\n"
+        ".type __llvm_profile_register_names_function,@function\n"
+        "__llvm_profile_register_function:\n"
+        "__llvm_profile_register_names_function:\n"
+        "    ret\n"
+        ".popsection\n");
+#endif

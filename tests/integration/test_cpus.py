@@ -11,15 +11,15 @@ pytestmark = pytest.mark.slow
 
 def test_haswell_boot_tests_pass_under_the_haswell_model(workspace):
     proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", "--cpu", "haswell", check=0)
-    assert "PASSED           //images:tinyllama_boot_test (haswell-any-clang)" in proc.stdout
-    log = workspace.path("bfout/testlogs/haswell-any-clang/images/tinyllama_boot_test.log").read_text()
+    assert "PASSED           //images:tinyllama_boot_test (haswell-off-clang)" in proc.stdout
+    log = workspace.path("bfout/testlogs/haswell-off-clang/images/tinyllama_boot_test.log").read_text()
     assert "BareFlow tinyllama: cpu=haswell toolchain=clang" in log
     assert "avx2" in next(l for l in log.splitlines() if l.startswith("cpu: usable features:"))
 
 
 def test_a_haswell_kernel_on_a_qemu32_cpu_stops_naming_the_missing_features(workspace):
     workspace.bfbuild("build", "//images:tinyllama", "--cpu", "haswell", check=0)
-    image = workspace.path("bfout/haswell-any-clang/images/tinyllama/tinyllama.img")
+    image = workspace.path("bfout/haswell-off-clang/images/tinyllama/tinyllama.img")
     result = boot(qemu_argv("qemu-system-i386", str(image), "qemu32"), timeout=60)
     assert result.status == CPU_UNSUPPORTED_STATUS, result.describe()
     missing = next(l for l in result.lines if l.startswith("cpu: MISSING FEATURES: "))
@@ -39,8 +39,8 @@ def test_a_six_configuration_matrix_assembles_stage1_once(workspace):
     stage1 = [r for r in records if r["owner"] == "//kernel:stage1"]
     assert [r["config"] for r in stage1] == ["any-any-any"]
     images = sorted(r["config"] for r in records if r["mnemonic"] == "IMAGE")
-    assert images == ["core2-any-clang", "core2-any-zig", "haswell-any-clang", "haswell-any-zig",
-                      "i686-any-clang", "i686-any-zig"]
+    assert images == ["core2-off-clang", "core2-off-zig", "haswell-off-clang", "haswell-off-zig",
+                      "i686-off-clang", "i686-off-zig"]
     # The runtime library is built once per toolchain, not once per CPU.
     runtime_archives = sorted(r["config"] for r in records if r["owner"] == "//kernel:runtime")
     assert runtime_archives == ["any-any-clang", "any-any-zig"]
@@ -48,8 +48,8 @@ def test_a_six_configuration_matrix_assembles_stage1_once(workspace):
 
 def test_the_zig_toolchain_builds_an_image_that_passes_its_boot_test(workspace):
     proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", "--toolchain", "zig", check=0)
-    assert "PASSED           //images:tinyllama_boot_test (i686-any-zig)" in proc.stdout
-    log = workspace.path("bfout/testlogs/i686-any-zig/images/tinyllama_boot_test.log").read_text()
+    assert "PASSED           //images:tinyllama_boot_test (i686-off-zig)" in proc.stdout
+    log = workspace.path("bfout/testlogs/i686-off-zig/images/tinyllama_boot_test.log").read_text()
     assert "BareFlow tinyllama: cpu=i686 toolchain=zig" in log
     # The compiler identity is in the action keys: the zig objects were compiled by zig's clang.
     graph = json.loads(workspace.path("bfout/.bfbuild/graph.json").read_text())

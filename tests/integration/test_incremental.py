@@ -16,7 +16,7 @@ from .conftest import REPO, copy_workspace
 
 pytestmark = pytest.mark.slow
 
-IMAGE = "bfout/i686-any-clang/images/tinyllama/tinyllama.img"
+IMAGE = "bfout/i686-off-clang/images/tinyllama/tinyllama.img"
 RUNTIME_SOURCES = [Path(src).stem for src in
                    yaml.safe_load((REPO / "kernel/BUILD.yaml").read_text())["runtime_c"]["srcs"]]
 
@@ -101,7 +101,7 @@ def test_a_cpu_matrix_shares_the_actions_that_ignore_the_cpu(workspace):
     assert len(per_config["haswell"]) == len(per_config["i686"]) > 20
     assert f", {len(shared)} shared between configurations" in proc.stdout
     assert workspace.path(IMAGE).exists()
-    assert workspace.path("bfout/haswell-any-clang/images/tinyllama/tinyllama.img").exists()
+    assert workspace.path("bfout/haswell-off-clang/images/tinyllama/tinyllama.img").exists()
     assert workspace.path("bfout/any-any-any/kernel/stage1/stage1.bin").exists()
 
 
@@ -110,8 +110,8 @@ def test_builds_in_two_directories_give_identical_images(tmp_path):
     first.bfbuild("build", "//images:tinyllama", check=0)
     second.bfbuild("build", "//images:tinyllama", check=0)
     assert first.path(IMAGE).read_bytes() == second.path(IMAGE).read_bytes()
-    for output in ("bfout/i686-any-clang/apps/tinyllama/kernel/kernel.elf",
-                   "bfout/i686-any-clang/apps/tinyllama/data_disk/data_disk.img"):
+    for output in ("bfout/i686-off-clang/apps/tinyllama/kernel/kernel.elf",
+                   "bfout/i686-off-clang/apps/tinyllama/data_disk/data_disk.img"):
         assert first.path(output).read_bytes() == second.path(output).read_bytes(), output
 
 
@@ -149,7 +149,7 @@ def test_a_repeated_build_is_answered_without_the_engine_and_any_change_falls_ba
     # ... after which nothing is started at all.
     fast = workspace.bfbuild("build", "//images:tinyllama", check=0)
     assert "nothing changed since the last identical command" in fast.stdout
-    assert "//images:tinyllama (i686-any-clang): bfout/i686-any-clang/images/tinyllama/tinyllama.img" in fast.stdout
+    assert "//images:tinyllama (i686-off-clang): bfout/i686-off-clang/images/tinyllama/tinyllama.img" in fast.stdout
     # A touched file with the same content: the engine decides, by content, that nothing runs.
     os.utime(workspace.path("kernel/runtime/vga.c"))
     touched = workspace.bfbuild("build", "//images:tinyllama", check=0)

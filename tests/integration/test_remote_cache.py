@@ -14,7 +14,7 @@ from .conftest import copy_workspace
 pytestmark = pytest.mark.slow
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-IMAGE = "bfout/i686-any-clang/images/tinyllama/tinyllama.img"
+IMAGE = "bfout/i686-off-clang/images/tinyllama/tinyllama.img"
 
 CONFIG = """{user}daemon off;
 pid {tmp}/nginx.pid;

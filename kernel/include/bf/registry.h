@@ -14,6 +14,7 @@
 struct bf_registry_entry {
     const char *name;     /* module name, as in the blob header */
     const char *cpu_tag;  /* the CPU the variant was compiled for, as in the blob header */
+    const char *opt;      /* its optimisation level ("O2"; chosen by the profile under pgo=on) */
     const char *features; /* CPUID features the variant needs, space separated */
     const uint8_t *blob;  /* header + payload */
     uint32_t size;        /* bytes of blob */
@@ -23,5 +24,7 @@ struct bf_registry_entry {
 extern const struct bf_registry_entry bf_registry[];
 extern const uint32_t bf_registry_count;
 extern const uint32_t bf_registry_work; /* the `work` argument every module is called with */
+/* The first 16 hex digits of the profile the levels come from, or "" without PGO. */
+extern const char bf_registry_profile[];
 
 #endif

@@ -1,0 +1,75 @@
+/* Prompt, forward passes, sampling and decoding, position by position. */
+#include <bf/cpu.h>
+#include <bf/heap.h>
+#include <bf/string.h>
+#include "generate.h"
+
+/* run.c's safe_printf: a lone byte that is neither printable nor white space is dropped. */
+static int printable_piece(const char *piece)
+{
+    if (piece[0] == '\0')
+        return 0;
+    if (piece[1] == '\0') {
+        unsigned char c = (unsigned char)piece[0];
+        return (c >= 0x20 && c < 0x7f) || c == ' ' || (c >= '\t' && c <= '\r');
+    }
+    return 1;
+}
+
+int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
+                   struct llama_sampler *sampler, const char *prompt, int steps,
+                   struct llama_generation *out)
+{
+    memset(out, 0, sizeof *out);
+    if (steps <= 0 || steps > model->config.seq_len)
+        steps = model->config.seq_len;
+    int *prompt_tokens = kmalloc((strlen(prompt) + 2) * sizeof(int));
+    out->sampled = kmalloc((uint32_t)steps * sizeof(int));
+    out->text = kmalloc((uint32_t)steps * ((uint32_t)tok->max_token_length + 1) + 1);
+    if (!prompt_tokens || !out->sampled || !out->text) {
+        kfree(prompt_tokens);
+        llama_generation_free(out);
+        return -1;
+    }
+    int n_prompt = llama_encode(tok, prompt, prompt_tokens);
+
+    /* Interrupts off while generating: under -icount every count (per token, per hot function)
+     * is then the inference's own instructions, the same on every run. */
+    uint32_t flags = cpu_irq_save();
+    uint64_t start = rdtsc();
+    int token = prompt_tokens[0];
+    int pos = 0;
+    while (pos < steps) {
+        float *logits = llama_forward(model, token, pos);
+        int next;
+        if (pos < n_prompt - 1) {
+            next = prompt_tokens[pos + 1];
+        } else {
+            next = llama_sample(sampler, logits);
+            out->sampled[out->n_sampled++] = next;
+        }
+        pos++;
+        if (next == LLAMA_BOS)
+            break; /* BOS starts a new sequence: the text is complete */
+        const char *piece = llama_decode(tok, token, next);
+        if (printable_piece(piece)) {
+            uint32_t len = strlen(piece);
+            memcpy(out->text + out->text_len, piece, len);
+            out->text_len += len;
+        }
+        token = next;
+    }
+    out->cycles = rdtsc() - start;
+    cpu_irq_restore(flags);
+    out->positions = pos;
+    out->text[out->text_len] = '\0';
+    kfree(prompt_tokens);
+    return 0;
+}
+
+void llama_generation_free(struct llama_generation *g)
+{
+    kfree(g->sampled);
+    kfree(g->text);
+    memset(g, 0, sizeof *g);
+}

@@ -1,0 +1,137 @@
+/* llama_main: the files from the data disk, the model, the run, the LLAMA lines. */
+#include <bf/console.h>
+#include <bf/fat16.h>
+#include <bf/heap.h>
+#include "checkpoint.h"
+#include "disk.h"
+#include "generate.h"
+#include "llama.h"
+#include "matmul.h"
+#include "profile.h"
+#include "run_config.h"
+#include "sampler.h"
+#include "tokenizer.h"
+#include "transformer.h"
+
+/*
+ * Prints text on one line, as ASCII: backslash, \n, \r and \t escaped, every other byte outside
+ * 0x20..0x7e as \xNN (docs/llama.md), so a reader gets the exact bytes back.
+ */
+static void put_escaped(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\\')
+            kputs("\\\\");
+        else if (*p == '\n')
+            kputs("\\n");
+        else if (*p == '\r')
+            kputs("\\r");
+        else if (*p == '\t')
+            kputs("\\t");
+        else if (*p < 0x20 || *p >= 0x7f)
+            kprintf("\\x%02x", *p);
+        else
+            kputc((char)*p);
+    }
+}
+
+static void print_results(const struct llama_run_config *cfg, const struct llama_generation *g)
+{
+    kputs("LLAMA prompt: ");
+    put_escaped(cfg->prompt);
+    kputs("\nLLAMA tokens:");
+    for (int i = 0; i < g->n_sampled; i++)
+        kprintf(" %d", g->sampled[i]);
+    kputs("\nLLAMA text: ");
+    put_escaped(g->text);
+    uint64_t per_token = g->positions ? g->cycles / (uint64_t)g->positions : 0;
+    kprintf("\nLLAMA stats: %d tokens, %llu instructions/token, matmul=%s\n", g->positions,
+            (unsigned long long)per_token, llama_matmul_name());
+}
+
+/* The run parameters: LLAMA.CFG when the disk has one, else the defaults. */
+static void load_run_config(struct llama_run_config *cfg)
+{
+    uint8_t *text;
+    uint32_t size;
+    llama_run_config_defaults(cfg);
+    if (llama_read_file("/LLAMA.CFG", &text, &size) != 0) {
+        kprintf("llama: no LLAMA.CFG, default run parameters\n");
+        return;
+    }
+    llama_run_config_parse(cfg, (const char *)text, size);
+    kfree(text);
+}
+
+static void run(struct llama_model *model, const struct llama_tokenizer *tok,
+                const struct llama_run_config *cfg)
+{
+    const struct llama_config *c = &model->config;
+    struct llama_sampler sampler;
+    struct llama_generation g;
+    kprintf("llama: matmul %s\n", llama_matmul_select(cfg->matmul));
+    llama_profile_register();
+    if (llama_state_alloc(model) != 0) {
+        kprintf("LLAMA: not enough memory for the activations, skipped\n");
+        return;
+    }
+    if (llama_sampler_init(&sampler, c->vocab_size, cfg->temperature, cfg->topp, cfg->seed) != 0) {
+        kprintf("LLAMA: not enough memory for the sampler, skipped\n");
+        llama_state_free(model);
+        return;
+    }
+    if (llama_generate(model, tok, &sampler, cfg->prompt, cfg->steps, &g) == 0) {
+        print_results(cfg, &g);
+        llama_generation_free(&g);
+    } else {
+        kprintf("LLAMA: not enough memory for the generation, skipped\n");
+    }
+    llama_sampler_free(&sampler);
+    llama_state_free(model);
+}
+
+void llama_main(void)
+{
+    uint8_t *weights = 0, *vocab = 0;
+    uint32_t weights_size, vocab_size;
+    const char *why = "";
+    struct llama_model model;
+    struct llama_tokenizer tok;
+    struct llama_run_config cfg;
+
+    int rc = llama_read_file("/MODEL.BIN", &weights, &weights_size);
+    if (rc == FAT16_ERR_NOT_FOUND || rc == FAT16_ERR_NOT_MOUNTED || rc == FAT16_ERR_NO_DRIVE) {
+        kprintf("LLAMA: no model on the data disk, skipped\n");
+        return;
+    }
+    if (rc != 0) {
+        kprintf("LLAMA: cannot read MODEL.BIN (%d), skipped\n", rc);
+        return;
+    }
+    if (llama_checkpoint_map(weights, weights_size, &model.config, &model.weights, &why) != 0) {
+        kprintf("LLAMA: MODEL.BIN rejected: %s, skipped\n", why);
+        kfree(weights);
+        return;
+    }
+    const struct llama_config *c = &model.config;
+    kprintf("llama: model dim %d, hidden %d, %d layers, %d heads (%d kv), vocab %d, seq_len %d, "
+            "%u bytes\n", c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
+            c->vocab_size, c->seq_len, weights_size);
+    rc = llama_read_file("/TOKENIZE.BIN", &vocab, &vocab_size);
+    if (rc != 0) {
+        kprintf("LLAMA: no readable TOKENIZE.BIN (%d), skipped\n", rc);
+        kfree(weights);
+        return;
+    }
+    rc = llama_tokenizer_load(&tok, vocab, vocab_size, c->vocab_size, &why);
+    kfree(vocab);
+    if (rc != 0) {
+        kprintf("LLAMA: TOKENIZE.BIN rejected: %s, skipped\n", why);
+        kfree(weights);
+        return;
+    }
+    load_run_config(&cfg);
+    run(&model, &tok, &cfg);
+    llama_tokenizer_free(&tok);
+    kfree(weights);
+}

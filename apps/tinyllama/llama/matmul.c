@@ -1,0 +1,73 @@
+/* The matmul dispatch and the scalar variant. */
+#include <stdint.h>
+#include <bf/cpu_features.h>
+#include <bf/string.h>
+#include "matmul.h"
+#include "profile.h"
+
+static llama_matmul_fn chosen = llama_matmul_scalar;
+static const char *chosen_name = "scalar";
+
+void llama_matmul_scalar(float *xout, const float *x, const float *w, int n, int d)
+{
+    for (int i = 0; i < d; i++) {
+        const float *row = w + (uint32_t)i * (uint32_t)n;
+        float sum = 0.0f;
+        for (int j = 0; j < n; j++)
+            sum += row[j] * x[j];
+        xout[i] = sum;
+    }
+}
+
+static int usable(const char *name)
+{
+    uint32_t features = cpu_features_usable();
+    if (strcmp(name, "scalar") == 0)
+        return 1;
+    if (strcmp(name, "sse2") == 0)
+        return (features & BF_FEAT_SSE2) != 0;
+    if (strcmp(name, "avx2") == 0)
+        return (features & (BF_FEAT_AVX2 | BF_FEAT_FMA)) == (BF_FEAT_AVX2 | BF_FEAT_FMA);
+    return 0;
+}
+
+const char *llama_matmul_select(const char *wanted)
+{
+    static const char *const best_first[] = {"avx2", "sse2", "scalar"};
+    const char *name = "scalar";
+    if (wanted && usable(wanted)) {
+        name = wanted;
+    } else {
+        for (unsigned i = 0; i < sizeof best_first / sizeof best_first[0]; i++) {
+            if (usable(best_first[i])) {
+                name = best_first[i];
+                break;
+            }
+        }
+    }
+    if (strcmp(name, "avx2") == 0)
+        chosen = llama_matmul_avx2;
+    else if (strcmp(name, "sse2") == 0)
+        chosen = llama_matmul_sse2;
+    else
+        chosen = llama_matmul_scalar;
+    chosen_name = name;
+    return name;
+}
+
+const char *llama_matmul_name(void)
+{
+    return chosen_name;
+}
+
+llama_matmul_fn llama_matmul_code(void)
+{
+    return chosen;
+}
+
+void llama_matmul(float *xout, const float *x, const float *w, int n, int d)
+{
+    uint64_t start = llama_prof_start();
+    chosen(xout, x, w, n, d);
+    llama_prof_stop(LLAMA_PROF_MATMUL, start);
+}
