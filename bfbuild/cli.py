@@ -361,16 +361,20 @@ def _pgo(session, options) -> int:
     if options.pgo:
         raise BfError("pgo builds the off and on configurations itself: drop --pgo")
 
+    compiles = []
+
     def build(labels_, configs):
         analysis, result = _build_and_report(session, labels_, configs, options)
         if not result.ok:
             raise BuildFailure("the build failed")
+        compiles.extend(r for r in result.ran if r["mnemonic"] == "CC")
         return analysis
 
     for config in _configs(session, options):
         report = pgo_report.run(session, labels[0], config, build)
         print(pgo_report.markdown(report))
         print(f"bfbuild pgo: report written to {pgo_report.REPORT_DIR}/{labels[0].name}-{config['cpu']}.md and .json")
+    print(f"bfbuild pgo: {len(compiles)} compiler invocation(s)")
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-WORKSPACE_ITEMS = ("BUILD.yaml", "targets", "kernel", "apps", "modules", "toolchains")
+WORKSPACE_ITEMS = ("BUILD.yaml", "targets", "kernel", "apps", "modules", "toolchains", "profiles")
 
 
 class Workspace:
