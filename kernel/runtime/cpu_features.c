@@ -25,18 +25,6 @@ static const struct {
 
 static uint32_t usable_mask;
 
-static inline uint32_t read_cr4(void)
-{
-    uint32_t v;
-    __asm__ __volatile__("movl %%cr4, %0" : "=r"(v));
-    return v;
-}
-
-static inline void write_cr4(uint32_t v)
-{
-    __asm__ __volatile__("movl %0, %%cr4" : : "r"(v) : "memory");
-}
-
 static inline void xsetbv(uint32_t index, uint64_t value)
 {
     __asm__ __volatile__("xsetbv" : : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
@@ -82,10 +70,10 @@ uint32_t simd_init(void)
     usable_mask = present & ~(sse_family | avx_family);
     if (present & BF_FEAT_SSE) {
         cpu_write_cr0((cpu_read_cr0() & ~CR0_EM) | CR0_MP);
-        write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+        cpu_write_cr4(cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
         usable_mask |= present & sse_family;
         if (present & BF_FEAT_AVX) {
-            write_cr4(read_cr4() | CR4_OSXSAVE);
+            cpu_write_cr4(cpu_read_cr4() | CR4_OSXSAVE);
             xsetbv(0, XCR0_X87_SSE_AVX);
             usable_mask |= present & avx_family;
         }

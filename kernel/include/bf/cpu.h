@@ -107,4 +107,17 @@ static inline void cpu_write_cr0(uint32_t v)
     __asm__ __volatile__("movl %0, %%cr0" : : "r"(v) : "memory");
 }
 
+/* CR4 exists from the Pentium on; the SIMD set-up only touches it when CPUID reports SSE. */
+static inline uint32_t cpu_read_cr4(void)
+{
+    uint32_t v;
+    __asm__ __volatile__("movl %%cr4, %0" : "=r"(v));
+    return v;
+}
+
+static inline void cpu_write_cr4(uint32_t v)
+{
+    __asm__ __volatile__("movl %0, %%cr4" : : "r"(v) : "memory");
+}
+
 #endif
