@@ -135,6 +135,14 @@ class RuleContext:
         """A value of the workspace's BUILD.yaml (e.g. the 'pgo' thresholds)."""
         return self._analyzer.settings.get(key, default)
 
+    @property
+    def workspace_root(self) -> str:
+        return self._analyzer.root
+
+    def note_input(self, path: str) -> None:
+        """Record a workspace file the analysis depended on (the no-op check watches it)."""
+        self._analyzer.analysis_inputs.add(path)
+
     def read_source(self, path: str) -> str:
         """Read a workspace file during analysis (a checked-in profile). The file is recorded as
         an input of the analysis, so the no-op check notices when it changes."""

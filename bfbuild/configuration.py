@@ -9,7 +9,10 @@ from .errors import BfError, did_you_mean
 
 # Axis order fixes the output directory name: bfout/<cpu>-<pgo>-<toolchain>/...
 AXES: Tuple[str, ...] = ("cpu", "pgo", "toolchain")
-PGO_MODES = ("off", "instrument", "on")
+# off: each module at its own level; instrument: the image whose profile is recorded (modules
+# with clang's counters when their registry asks for IR PGO); on: levels classified from the
+# checked-in profile; ir: own levels, optimised with the checked-in clang profiles (docs/pgo.md).
+PGO_MODES = ("off", "instrument", "on", "ir")
 UNUSED = "any"  # stands for an axis a target does not read
 
 

@@ -98,6 +98,7 @@ class RegistryInfo:
     expected: str  # JSON file: {module: {"expect": text, "tolerance": k}}
     work: int = 1
     plan: Optional[str] = None  # the PGO plan (pgo=on): JSON of the level of each module
+    instrumented: bool = False  # modules carry clang profile counters (pgo=instrument, ir_pgo)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the host the result each module must print, by running its reference script."""
 import hashlib
 import json
 import os
+from typing import Dict, Optional
 import subprocess
 import sys
 
@@ -14,7 +15,7 @@ from bfbuild.pgo import plan, thresholds
 from bfbuild.profile import validate_profile
 from bfbuild.providers import DefaultInfo, ModuleInfo, RegistryInfo
 from bfbuild.rules import Rule
-from bfbuild.schema import Attr
+from bfbuild.schema import Attr, SourceFile
 from bfbuild.tools import Tool
 
 TEMPLATE = os.path.join(os.path.dirname(__file__), "cache_registry.c.j2")
@@ -28,6 +29,10 @@ ATTRS = {
                         doc="the checked-in profile that the pgo=on configuration classifies, e.g. "
                             "profiles/tinyllama-$(cpu).json; each module is then built at the level "
                             "its profile earns (bfbuild.pgo)"),
+    "ir_pgo": Attr("bool", default=False,
+                   doc="also clang IR PGO: modules get profile counters under pgo=instrument, and "
+                       "under pgo=ir are optimised with the .profdata files checked in beside "
+                       "pgo_profile (profiles/<image>-<cpu>/<module>.profdata)"),
     "variants": Attr("string_list", doc="CPUs to embed every module for (a fat image); the kernel "
                                         "runs the variant with the most features its CPU has. "
                                         "Empty: the configuration's CPU only"),
@@ -102,15 +107,42 @@ def _pgo_plan(ctx):
     return plan(profile, baselines, thresholds(ctx.setting("pgo")))
 
 
+def ir_profile_dir(pattern: str, cpu: str) -> str:
+    """Where the clang profiles of an image live: beside its cycle profile, without '.json'."""
+    path = pattern.replace("$(cpu)", cpu)
+    return path[:-len(".json")] if path.endswith(".json") else path + ".d"
+
+
+def _ir_overrides(ctx, name: str) -> Optional[Dict]:
+    """The attribute changes IR PGO makes to module `name` in this configuration, or None."""
+    mode = ctx.config.get("pgo")
+    if not ctx.attr["ir_pgo"] or mode not in ("instrument", "ir"):
+        return None
+    if ctx.config.get("toolchain") != "clang":
+        raise ctx.fail("IR PGO needs the clang toolchain (its profile format is clang 14's)")
+    if mode == "instrument":
+        return {"ir_pgo": "generate"}
+    path = f"{ir_profile_dir(ctx.attr['pgo_profile'], ctx.config['cpu'])}/{name}.profdata"
+    if not os.path.exists(os.path.join(ctx.workspace_root, path)):
+        raise ctx.fail(f"no checked-in clang profile {path} for --pgo ir",
+                       hint=f"make it with: bfbuild pgo <image> --cpu {ctx.config['cpu']}")
+    ctx.note_input(path)
+    return {"ir_profile": SourceFile(path)}
+
+
 def _module_variants(ctx, levels=None):
     """ModuleInfo of every module in every variant, grouped by module; with `levels` (a PGO
-    plan), each module built at its planned level."""
+    plan), each module built at its planned level; with IR PGO, instrumented or optimised with
+    its clang profile."""
     variants = list(dict.fromkeys(ctx.attr["variants"]))
     modules = []
     for label in ctx.attr["modules"]:
+        name = ctx.dep(label).get(ModuleInfo).name
+        ir = _ir_overrides(ctx, name)
         if levels is not None:
-            level = levels[ctx.dep(label).get(ModuleInfo).name]
-            configured = [ctx.dep_in(label, overrides={"opt": level})]
+            configured = [ctx.dep_in(label, overrides={"opt": levels[name]})]
+        elif ir is not None:
+            configured = [ctx.dep_in(label, overrides=ir)]
         else:
             configured = [ctx.dep_in(label, cpu=cpu) for cpu in variants] or [ctx.dep(label)]
         for dep in configured:
@@ -160,7 +192,9 @@ def analyse(ctx):
                       inputs=[references[n] for n in names], outputs=[expected], tools=[python])
     return [DefaultInfo((registry_c,)),
             RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"],
-                         plan=plan_file)]
+                         plan=plan_file,
+                         instrumented=_ir_overrides(ctx, names[0]) is not None
+                         and ctx.config.get("pgo") == "instrument")]
 
 
 @hookimpl

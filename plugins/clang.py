@@ -66,8 +66,9 @@ def _substitute(text: str, ctx) -> str:
     return text
 
 
-def compile_c(ctx, subdir: str = "") -> Compiled:
-    """Declare one CC action per source of ctx.attr['srcs'], with the COMPILE_ATTRS semantics."""
+def compile_c(ctx, subdir: str = "", extra_flags=(), extra_inputs=()) -> Compiled:
+    """Declare one CC action per source of ctx.attr['srcs'], with the COMPILE_ATTRS semantics.
+    `extra_flags` and `extra_inputs` (a profile it reads) come from the calling rule."""
     cc = ctx.tool("cc")
     cpu_flags = BASELINE_CFLAGS if ctx.attr.get("baseline") else ctx.cpu().cflags
     package = ctx.label.package
@@ -84,7 +85,8 @@ def compile_c(ctx, subdir: str = "") -> Compiled:
         if objects_info:
             dep_objects.extend(objects_info.objects)
     includes = list(dict.fromkeys(includes))
-    flags = [*ctx.toolchain_cflags(), *cpu_flags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"]]
+    flags = [*ctx.toolchain_cflags(), *cpu_flags, *BASE_FLAGS, f"-{ctx.attr['opt']}", *ctx.attr["copts"],
+             *extra_flags]
     flags += [f"-I{folder}" for folder in includes]
     flags += [f"-D{name}={_substitute(value, ctx)}" for name, value in sorted(ctx.attr["defines"].items())]
     objects = []
@@ -95,7 +97,7 @@ def compile_c(ctx, subdir: str = "") -> Compiled:
         obj = ctx.output(subdir + stem.rsplit(".", 1)[0] + ".o")
         depfile = obj + ".d"
         argv = [*cc.argv, *flags, "-MD", "-MF", depfile, "-c", src, "-o", obj]
-        ctx.action("CC", argv, inputs=[src, *headers], outputs=[obj, depfile], tools=[cc],
+        ctx.action("CC", argv, inputs=[src, *headers, *extra_inputs], outputs=[obj, depfile], tools=[cc],
                    depfile=depfile, progress=src)
         objects.append(obj)
     return Compiled(tuple(objects), CcInfo(tuple(includes), tuple(dict.fromkeys(headers))),

@@ -21,7 +21,8 @@ from bfbuild_plugins.clang import COMPILE_ATTRS, compile_c
 
 MAGIC = 0x4D4F4442
 FORMAT = 1
-HEADER = struct.Struct("<IHH20s12sIIIIIB3x")
+HEADER = struct.Struct("<IHH20s12sIIIIIBB2x")
+FLAG_PROFILE_COUNTERS = 0x01  # BF_MODULE_FLAG_PROFILE_COUNTERS in module.h
 DEFAULT_SLOT = 0x00200000
 SLOT_SIZE = 0x00200000
 ENTRY_SYMBOL = "module_main"
@@ -33,6 +34,10 @@ ATTRS = {
     "linker_script": Attr("source", required=True, doc="module linker-script template (//kernel:module_ld)"),
     "slot": Attr("string", default=hex(DEFAULT_SLOT), doc="load address, BF_MODULE_SLOT"),
     "reference": Attr("source", doc="host script printing the expected result as JSON (--work N)"),
+    "ir_pgo": Attr("string", default="", values=["", "generate"],
+                   doc="'generate': compile with clang's profile counters (-fprofile-instr-generate); "
+                       "the kernel then dumps them after the module ran (docs/ir-pgo.md)"),
+    "ir_profile": Attr("source", doc="a .profdata to optimise with (-fprofile-instr-use)"),
 }
 
 
@@ -77,6 +82,7 @@ def make_blob(inputs, outputs, params):
                             f"struct bf_module_result *)")
         entry = entry_symbols[0]["st_value"]
         payload, bss, text = _payload(elf, base, name)
+        flags = FLAG_PROFILE_COUNTERS if elf.get_section_by_name("__llvm_prf_cnts") else 0
     if text == 0:
         raise StepError(f"module {name}: code size is 0")
     if len(payload) + bss > SLOT_SIZE:
@@ -85,7 +91,7 @@ def make_blob(inputs, outputs, params):
     if not base <= entry < base + len(payload):
         raise StepError(f"module {name}: entry {entry:#x} is outside its code")
     header = HEADER.pack(MAGIC, HEADER.size, FORMAT, name.encode(), cpu_tag.encode(), base, entry,
-                         len(payload), bss, zlib.crc32(payload), OPT_CODES[params["opt"]])
+                         len(payload), bss, zlib.crc32(payload), OPT_CODES[params["opt"]], flags)
     with open(outputs[0], "wb") as handle:
         handle.write(header + payload)
     return f"module {name}: {len(payload)} bytes ({text} of code), {bss} bytes .bss, {params['opt']}"
@@ -98,7 +104,15 @@ def analyse(ctx):
     cpu_tag = ctx.config["cpu"]
     if len(cpu_tag.encode()) > 11:
         raise ctx.fail(f"CPU tag '{cpu_tag}' is longer than the 11 bytes the blob header holds")
-    compiled = compile_c(ctx, subdir="obj/")
+    pgo_flags = []
+    if ctx.attr["ir_pgo"] == "generate":
+        pgo_flags.append("-fprofile-instr-generate")
+    profile = ctx.files("ir_profile")
+    if profile:
+        if ctx.attr["ir_pgo"]:
+            raise ctx.fail("'ir_pgo: generate' and 'ir_profile' exclude each other")
+        pgo_flags.append(f"-fprofile-instr-use={profile[0]}")
+    compiled = compile_c(ctx, subdir="obj/", extra_flags=pgo_flags, extra_inputs=profile)
     ld = ctx.tool("ld")
     script = ctx.output("module.ld")
     ctx.python_action("LDSCRIPT", "bfbuild_plugins.link:render_template",

@@ -1,15 +1,25 @@
-"""pgo-profile: boot an image's `instrument` configuration under QEMU with
--icount shift=0,sleep=off and keep the JSON profile the kernel prints. Under icount rdtsc counts
-guest instructions (not cycles), and the kernel times module calls with interrupts off, so two
-runs give the same numbers: the profile is a deterministic build output, and `bfbuild pgo`
-copies it to profiles/ where the pgo=on configuration reads it.
+"""pgo-profile: record an image's profiles under QEMU with -icount shift=0,sleep=off.
+
+Under icount rdtsc counts guest instructions (not cycles), and the kernel times module calls and
+the inference with interrupts off, so two runs give the same numbers: the profiles are
+deterministic build outputs, and `bfbuild pgo` checks them in under profiles/.
+
+- profile.json: the kernel's JSON profile of the `off` image (plain code: what the classification
+  of the `on` configuration must see; counters would inflate the numbers);
+- ir/<module>.profdata (when the image's registry asks for IR PGO): the `instrument` image is
+  booted too, each module's counters are read from the memory dump it prints, written as a
+  .profraw from the module's ELF (bfbuild/llvm_profraw.py) and merged by llvm-profdata.
 """
 import json
+import os
+import shutil
+import tempfile
 
 from bfbuild import hookimpl
 from bfbuild.engine.steps import StepError
+from bfbuild.graph import reachable
 from bfbuild.profile import ProfileError, extract_profile, validate_profile
-from bfbuild.providers import DefaultInfo, ImageInfo
+from bfbuild.providers import DefaultInfo, ImageInfo, RegistryInfo
 from bfbuild.qemu import boot, qemu_argv
 from bfbuild.rules import Rule
 from bfbuild.schema import Attr
@@ -18,26 +28,31 @@ ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 ATTRS = {
     "image": Attr("label", required=True, doc="the image whose profile to record"),
-    "timeout": Attr("int", default=300, doc="seconds before the profiling boot counts as hung"),
+    "timeout": Attr("int", default=300, doc="seconds before a profiling boot counts as hung"),
     "memory": Attr("string", default="64M", doc="guest memory (QEMU -m)"),
 }
 
 
 class ProfileInfo:
-    """The recorded profile of an image (a JSON file)."""
+    """The recorded profiles of an image: the JSON profile and {module: .profdata}."""
 
-    def __init__(self, profile: str, image: str):
-        self.profile, self.image = profile, image
+    def __init__(self, profile: str, ir_profiles: dict):
+        self.profile, self.ir_profiles = profile, ir_profiles
+
+
+def _boot(argv, timeout, what):
+    result = boot(argv, timeout)
+    if not result.success:
+        tail = "\n".join("    | " + line for line in result.lines[-15:])
+        raise StepError(f"profiling boot of {what} failed: {result.describe()}\n{tail}")
+    return result.lines
 
 
 def record_profile(inputs, outputs, params):
     """Python step: boot under icount, validate the profile, write it (sorted keys, stable)."""
-    result = boot(params["argv"], params["timeout"])
-    if not result.success:
-        tail = "\n".join("    | " + line for line in result.lines[-15:])
-        raise StepError(f"profiling boot of {params['image']} failed: {result.describe()}\n{tail}")
+    lines = _boot(params["argv"], params["timeout"], params["image"])
     try:
-        profile = extract_profile(result.lines)
+        profile = extract_profile(lines)
     except ProfileError as exc:
         raise StepError(f"profiling boot of {params['image']}: {exc}") from None
     problems = validate_profile(profile)
@@ -49,25 +64,60 @@ def record_profile(inputs, outputs, params):
     with open(outputs[0], "w", encoding="utf-8") as handle:
         json.dump(profile, handle, indent=1, sort_keys=True)
         handle.write("\n")
-    return f"profile: {profile['num_modules']} modules, {profile['total_calls']} calls (instructions, under icount)"
+    note = f"profile: {profile['num_modules']} entries, {profile['total_calls']} calls (instructions, under icount)"
+    if params.get("instrumented_argv"):
+        from bfbuild.llvm_profraw import ProfrawError, profdata_from_serial
+
+        lines = _boot(params["instrumented_argv"], params["timeout"], params["image"] + " (instrumented)")
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                made = profdata_from_serial(lines, params["elfs"], scratch, params["profdata_tool"])
+            except ProfrawError as exc:
+                raise StepError(f"clang profiles of {params['image']}: {exc}") from None
+            for name, out in zip(params["modules"], outputs[1:]):
+                if name not in made:
+                    raise StepError(f"module {name} printed no counters in the instrumented boot")
+                shutil.copyfile(made[name], out)
+        note += f"; clang profiles of {len(params['modules'])} modules"
+    return note
 
 
 def analyse(ctx):
-    image_target = ctx.dep_in(ctx.attr["image"], pgo="instrument")
-    image = image_target.get(ImageInfo)
+    plain = ctx.dep_in(ctx.attr["image"], pgo="off")
+    image = plain.get(ImageInfo)
     if image is None:
         raise ctx.fail("'image' must be an image target")
     qemu = ctx.host_tool(image.qemu_system)
-    argv = qemu_argv(qemu.path, image.image, ctx.cpu().qemu_cpu, ctx.attr["memory"], ICOUNT,
-                     data_disk=image.data_disk)
+    cpu_model = ctx.cpu().qemu_cpu
+
+    def argv_of(info):
+        return qemu_argv(qemu.path, info.image, cpu_model, ctx.attr["memory"], ICOUNT,
+                         data_disk=info.data_disk)
+
     out = ctx.output("profile.json")
     inputs = [image.image] + ([image.data_disk] if image.data_disk else [])
-    ctx.python_action("PGOPROFILE", "bfbuild_plugins.pgo_profile:record_profile",
-                      {"argv": argv, "timeout": ctx.attr["timeout"], "image": str(ctx.attr["image"])},
-                      inputs=inputs, outputs=[out], tools=[qemu])
-    return [DefaultInfo((out,)), ProfileInfo(out, image.image)]
+    params = {"argv": argv_of(image), "timeout": ctx.attr["timeout"], "image": str(ctx.attr["image"])}
+    outputs, ir_profiles, tools = [out], {}, [qemu]
+    instrumented = ctx.dep_in(ctx.attr["image"], pgo="instrument")
+    registry = next((n.get(RegistryInfo) for n in reachable([instrumented])
+                     if n.get(RegistryInfo) and n.get(RegistryInfo).instrumented), None)
+    if registry is not None:
+        info = instrumented.get(ImageInfo)
+        profdata = ctx.tool("profdata")
+        names = [m.name for m in registry.modules]
+        ir_profiles = {name: ctx.output(f"ir/{name}.profdata") for name in names}
+        outputs += list(ir_profiles.values())
+        inputs += [info.image] + ([info.data_disk] if info.data_disk else [])
+        inputs += [m.elf for m in registry.modules]
+        tools.append(profdata)
+        params.update({"instrumented_argv": argv_of(info), "modules": names,
+                       "elfs": {m.name: m.elf for m in registry.modules},
+                       "profdata_tool": profdata.path})
+    ctx.python_action("PGOPROFILE", "bfbuild_plugins.pgo_profile:record_profile", params,
+                      inputs=inputs, outputs=outputs, tools=tools)
+    return [DefaultInfo(tuple(outputs)), ProfileInfo(out, ir_profiles)]
 
 
 @hookimpl
 def bfbuild_register_rules():
-    return [Rule("pgo-profile", ATTRS, analyse, axes=frozenset({"cpu"}), doc=__doc__)]
+    return [Rule("pgo-profile", ATTRS, analyse, axes=frozenset({"cpu", "toolchain"}), doc=__doc__)]

@@ -5,6 +5,7 @@
 #include <bf/cpu_features.h>
 #include <bf/fat16.h>
 #include <bf/heap.h>
+#include <bf/module_dump.h>
 #include <bf/module_loader.h>
 #include <bf/module_runner.h>
 #include <bf/profile.h>
@@ -124,6 +125,8 @@ static int run_module(const struct bf_registry_entry *entry, const struct bf_mod
     }
     kprintf("RESULT %s source=%s opt=%s cpu=%s | %s\n", entry->name, source, opt_name(h->opt_level),
             h->cpu_tag, first.text);
+    if (h->flags & BF_MODULE_FLAG_PROFILE_COUNTERS)
+        bf_module_dump(entry->name, (const void *)(uintptr_t)BF_MODULE_SLOT, h->payload_size);
     return 0;
 }
 

@@ -19,6 +19,9 @@
 #define BF_MODULE_SLOT_SIZE 0x00200000u /* payload + bss must fit in 2 MiB */
 #define BF_MODULE_API_VERSION 1u
 #define BF_MODULE_RESULT_MAX 160
+/* The module carries clang profile counters (-fprofile-instr-generate): after its calls the
+ * runner prints its memory so that the host can write a .profraw (bfbuild/llvm_profraw.py). */
+#define BF_MODULE_FLAG_PROFILE_COUNTERS 0x01u
 
 struct bf_module_header {
     uint32_t magic;        /* BF_MODULE_MAGIC */
@@ -32,7 +35,8 @@ struct bf_module_header {
     uint32_t bss_size;     /* bytes to zero after the payload */
     uint32_t checksum;     /* CRC-32 (IEEE 802.3, as zlib.crc32) of the payload */
     uint8_t opt_level;     /* 0..3 for -O0..-O3, 4 for -Os, 5 for -Oz */
-    uint8_t reserved[3];
+    uint8_t flags;         /* BF_MODULE_FLAG_* */
+    uint8_t reserved[2];
 };
 
 _Static_assert(sizeof(struct bf_module_header) == BF_MODULE_HEADER_SIZE, "module header is 64 bytes");
