@@ -27,8 +27,10 @@
 #define CMD_READ_SECTORS 0x20
 #define CMD_IDENTIFY 0xEC
 
-/* About a second on real hardware, where a port read takes about 1 us. */
-#define TIMEOUT_SPINS 1000000u
+/* Status reads before giving up: under an emulator on a loaded host a read completes when the
+ * host gets to it, which can take far longer than the millisecond of real hardware, so the bound
+ * is generous (a minute and more on hardware); an absent drive is noticed at once, not by this. */
+#define TIMEOUT_SPINS 100000000u
 #define MAX_SECTORS_PER_COMMAND 256u /* a sector count of 0 means 256 */
 
 struct drive {
