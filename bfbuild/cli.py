@@ -72,6 +72,9 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument("label", metavar="TARGET")
     run.add_argument("--timeout", type=float, default=None, help="seconds before QEMU is stopped")
     run.add_argument("--no-data-disk", action="store_true", help="boot without the image's data disk")
+    run.add_argument("--gdb", action="store_true",
+                     help="start QEMU halted with a gdb server on tcp::1234 (-s -S) and write "
+                          "bfout/gdb/<image>.gdb for `gdb -x`")
     _add_build_options(run)
 
     test = commands.add_parser("test", parents=[common], help="build and run boot tests")
@@ -95,6 +98,26 @@ def make_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", parents=[common],
                                   help="why the actions of a target ran in the last build")
     explain.add_argument("label", metavar="TARGET")
+
+    new = commands.add_parser("new", parents=[common], help="scaffold a module or a rule",
+                              description="Create a module (modules/NAME/, added to a registry) or "
+                                          "a workspace-local rule (rules/NAME.py and its test).")
+    new.add_argument("kind", choices=["module", "rule"])
+    new.add_argument("name", metavar="NAME")
+    new.add_argument("--registry", default=None, metavar="LABEL",
+                     help="new module: the cache-registry to add it to "
+                          "(default: //apps/tinyllama:registry)")
+
+    schema = commands.add_parser("schema", parents=[common],
+                                 help="write the JSON Schema of BUILD.yaml and package files")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+
+    graph = commands.add_parser("graph", parents=[common],
+                                help="draw the target graph below some targets (dot or SVG)")
+    graph.add_argument("patterns", nargs="+", metavar="TARGET")
+    graph.add_argument("--format", choices=["dot", "svg"], default=None,
+                       help="dot text or an SVG drawn by Graphviz (default: from -o's suffix, else dot)")
+    graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
 
     commands.add_parser("clean", parents=[common], help=f"remove {OUTPUT_DIR}/")
     return parser
@@ -188,6 +211,11 @@ def _main(argv: List[str]) -> int:
     if options.command == "query":  # reads YAML only: no lock needed
         from .session import Session
         return _query(Session(workspace, plugin_manager), options)
+    if options.command == "schema":  # reads the rules only
+        return _schema(plugin_manager, options)
+    if options.command == "graph":
+        from .session import Session
+        return _graph(Session(workspace, plugin_manager), options)
     from .lock import WorkspaceLock
     with WorkspaceLock(workspace.root, " ".join(argv)):
         if options.command == "clean":
@@ -195,7 +223,7 @@ def _main(argv: List[str]) -> int:
         from .session import Session
         session = Session(workspace, plugin_manager)
         handler = {"build": _build, "run": _run, "test": _test, "size": _size,
-                   "explain": _explain, "pgo": _pgo}[options.command]
+                   "explain": _explain, "pgo": _pgo, "new": _new}[options.command]
         return handler(session, options)
 
 
@@ -241,7 +269,8 @@ def _build_and_report(session, labels, configs, options, keep_going=None):
                              cache=_cache_options(options))
     ran, cached = len(result.ran), len(result.from_cache)
     print(f"bfbuild: {'done' if result.ok else 'FAILED'}: {ran} action(s) run, {cached} from cache, "
-          f"{result.total_actions - ran - cached} up to date, {result.seconds:.2f}s")
+          f"{result.total_actions - ran - cached} up to date, {result.seconds:.2f}s "
+          f"({time.time() - options.started:.2f}s wall)")
     if options.profile:
         from .trace import write_trace
 
@@ -265,8 +294,8 @@ def _build(session, options) -> int:
 
 
 def _run(session, options) -> int:
-    from .providers import CpuInfo, ImageInfo
-    from .qemu import boot, qemu_argv
+    from .launch import boot_plan
+    from .qemu import boot
 
     labels = session.labels([options.label])
     configs = _configs(session, options)
@@ -277,15 +306,11 @@ def _run(session, options) -> int:
     if not result.ok:
         return EXIT_FAILED
     configured = analysis.top[0]
-    image = configured.get(ImageInfo)
-    if image is None:
-        raise BfError(f"{configured.label} is not an image target (rule "
-                      f"'{configured.target.rule.name}')", hint="run an 'image' target")
-    qemu = session.toolchains.host_tool(image.qemu_system)
-    cpu = session.analyzer.axis_target("cpu", configs[0]["cpu"], configs[0]).get(CpuInfo)
-    data_disk = None if options.no_data_disk or not image.data_disk else str(session.root / image.data_disk)
-    argv = qemu_argv(qemu.path, str(session.root / image.image), cpu.qemu_cpu if cpu else None,
-                     extra=options.qemu_args, data_disk=data_disk)
+    plan = boot_plan(session, configured, configs[0], extra=options.qemu_args,
+                     data_disk=not options.no_data_disk)
+    image, argv = plan.image, plan.argv
+    if options.gdb:
+        argv = _prepare_gdb(session, configured, image, argv)
     print(f"bfbuild: booting {image.image} ({' '.join(argv[1:])})", flush=True)
     outcome = boot(argv, options.timeout, on_line=lambda line: print(line, flush=True))
     print(f"bfbuild: {configured.label}: {outcome.describe()}")
@@ -293,6 +318,8 @@ def _run(session, options) -> int:
 
 
 def _test(session, options) -> int:
+    import time
+
     from .providers import TestInfo
 
     labels = [l for l in session.labels(options.patterns) if session.targets[l].rule.test]
@@ -329,9 +356,11 @@ def _test(session, options) -> int:
         cached_lines.append(f"  {'PASSED (cached)':16} {configured.label} ({configured.config.name})"
                             f"  log: {info.log}")
     print(f"{passed + cached} passed, {failed + not_run} failed"
-          + (f" ({not_run} not run: the build failed)" if not_run else ""))
+          + (f" ({not_run} not run: the build failed)" if not_run else "")
+          + f"; {cached} of the passes cached; {time.time() - options.started:.2f}s wall")
     if failed == 0 and not_run == 0 and result.ok:
-        _record_noop(session, options, analysis, cached_lines + [f"{len(tests)} passed, 0 failed"])
+        _record_noop(session, options, analysis,
+                     cached_lines + [f"{len(tests)} passed, 0 failed; {len(tests)} of the passes cached"])
         return EXIT_OK
     return EXIT_FAILED
 
@@ -401,6 +430,70 @@ def _explain(session, options) -> int:
         print(f"{label}: {what}: {how}, because")
         for reason in run.get("why", []):
             print(f"    {reason}")
+    return EXIT_OK
+
+
+def _prepare_gdb(session, configured, image, argv):
+    """QEMU halted, waiting for gdb; the command file that attaches to it."""
+    from .gdb import GDB_PORT, with_gdb_server, write_command_file
+
+    if not image.kernel_elf:
+        raise BfError(f"{configured.label} has no kernel ELF to debug",
+                      hint="--gdb needs an image whose kernel is a 'link' target")
+    script = write_command_file(session.root, configured.label.name, image.kernel_elf)
+    print(f"bfbuild: QEMU waits for a debugger on tcp::{GDB_PORT}; in another terminal, "
+          f"in {session.root}, run:\n    gdb -x {script}\n"
+          f"  (it loads {image.kernel_elf}, connects and breaks at kmain; type 'continue')",
+          flush=True)
+    return with_gdb_server(argv)
+
+
+def _new(session, options) -> int:
+    from .scaffold import DEFAULT_REGISTRY, new_module, new_rule
+
+    if options.kind == "module":
+        done = new_module(session, options.name, options.registry or DEFAULT_REGISTRY)
+        follow = (f"next: edit modules/{options.name}/{options.name}.c and reference.py, then "
+                  f"bfbuild test //images:tinyllama_boot_test (docs/add-a-module.md)")
+    else:
+        if options.registry:
+            raise BfError("--registry is for 'new module'")
+        done = new_rule(session, options.name)
+        follow = (f"next: use 'rule: {options.name}' in a package file, then bfbuild build "
+                  f"<its label> (docs/write-a-rule.md)")
+    print("\n".join(done + [follow]))
+    return EXIT_OK
+
+
+def _schema(plugin_manager, options) -> int:
+    from .plugins import collect_rules
+    from .schema_json import dumps, workspace_schema
+
+    text = dumps(workspace_schema(collect_rules(plugin_manager)))
+    if options.output:
+        with open(options.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"bfbuild: JSON Schema written to {options.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _graph(session, options) -> int:
+    from .dot import render, to_dot
+
+    labels = session.labels(options.patterns)
+    fmt = options.format or ("svg" if (options.output or "").endswith(".svg") else "dot")
+    text = to_dot(session.targets, labels)
+    data = render(text, fmt) if fmt == "svg" else text.encode()
+    if options.output:
+        with open(options.output, "wb") as handle:
+            handle.write(data)
+        print(f"bfbuild: {len(labels)} target(s), graph written to {options.output}", file=sys.stderr)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     return EXIT_OK
 
 

@@ -44,19 +44,33 @@ def reachable(roots: Iterable[ConfiguredTarget]) -> List[ConfiguredTarget]:
     return list(seen.values())
 
 
+def _duplicate_output(output: str, first: Action, first_target: ConfiguredTarget,
+                      second: Action, second_target: ConfiguredTarget) -> BfError:
+    def where(target: ConfiguredTarget) -> str:
+        known = target.target is not None
+        return f" ({target.target.where.file}:{target.target.where.line})" if known else ""
+
+    place = second_target.target.where if second_target.target is not None else None
+    return BfError(f"two actions write {output}: {first.mnemonic} of {first.owner} "
+                   f"({first.config}){where(first_target)} and {second.mnemonic} of "
+                   f"{second.owner} ({second.config}){where(second_target)}",
+                   file=place.file if place else None, line=place.line if place else None,
+                   hint="give one of the targets a different name or output; a rule names its "
+                        "outputs with ctx.output(), which keeps them apart per target")
+
+
 def build_action_graph(roots: List[ConfiguredTarget], goals: List[str]) -> ActionGraph:
     actions: List[Action] = []
     writers: Dict[str, Action] = {}
+    defined: Dict[str, ConfiguredTarget] = {}  # output -> the target whose action writes it
     for configured in reachable(roots):
         for action in configured.actions:
             for output in action.outputs:
                 other = writers.get(output)
                 if other is not None and other is not action:
-                    raise BfError(f"two actions write {output}: {other.mnemonic} of {other.owner} "
-                                  f"({other.config}) and {action.mnemonic} of {action.owner} "
-                                  f"({action.config})",
-                                  hint="give one of the targets a different name or output")
+                    raise _duplicate_output(output, other, defined[output], action, configured)
                 writers[output] = action
+                defined[output] = configured
             actions.append(action)
     produced = set(writers)
     for action in actions:

@@ -52,9 +52,27 @@ def _import_workspace_plugin(workspace: Workspace, entry: str, index: int):
     except BfError:
         raise
     except Exception as exc:
-        raise BfError(f"plugin '{entry}' failed to import: {type(exc).__name__}: {exc}",
+        at = _failure_place(workspace, exc)
+        raise BfError(f"plugin '{entry}' failed to import: {type(exc).__name__}: {exc}{at}",
                       file=BUILD_FILE, line=line,
                       hint="fix the plugin module, or remove it from 'plugins:'") from exc
+
+
+def _failure_place(workspace: Workspace, exc: Exception) -> str:
+    """' (at FILE:LINE)' of the innermost workspace file where the import failed, else ''."""
+    places = []
+    if isinstance(exc, SyntaxError) and exc.filename:
+        places.append((exc.filename, exc.lineno))
+    else:
+        tb = exc.__traceback__
+        while tb is not None:
+            places.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+            tb = tb.tb_next
+    root = str(workspace.root)
+    for filename, number in reversed(places):
+        if filename.startswith(root + "/"):
+            return f" (at {filename[len(root) + 1:]}:{number})"
+    return ""
 
 
 def collect_rules(manager: pluggy.PluginManager) -> Dict[str, Rule]:

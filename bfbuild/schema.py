@@ -74,10 +74,19 @@ class ValidationContext:
     package_files: Callable[[], Sequence[str]] = field(default=lambda: ())
 
 
+# How each kind is written, for the hint of a type error.
+EXAMPLES = {
+    "string": "text", "int": "3", "bool": "true", "string_list": "[a, b]",
+    "string_dict": "{KEY: value}", "label": "//pkg:target", "label_list": '["//pkg:a", ":b"]',
+    "source": "file.c", "source_list": "[a.c, b.c]",
+}
+
+
 def _type_error(name: str, attr: Attr, value: Any, where: Where) -> BfError:
     got = type(value).__name__ if value is not None else "nothing"
+    example = f"write it like '{name}: {EXAMPLES[attr.kind]}'"
     return where.error(f"attribute '{name}' must be {KINDS[attr.kind]}, got {got} {value!r}",
-                       hint=attr.doc or None)
+                       hint=f"{attr.doc}; {example}" if attr.doc else example)
 
 
 def _as_label(text: Any, name: str, attr: Attr, ctx: ValidationContext) -> Label:

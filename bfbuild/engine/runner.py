@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from ..graph import ActionGraph
+from .progress import ERASE, wants_live
 from ..workspace import STATE_DIR
 
 ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
@@ -75,12 +77,21 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
         argv.append("BFCACHE_RO=1")
     if cache and cache.remote_readonly:
         argv.append("BFREMOTE_RO=1")
+    # The engine shares this process's stdout, but only this process knows the CI setting and
+    # can ask for the terminal's width before anything else writes to it.
+    live = wants_live(sys.stdout)
+    if live:
+        argv += ["BFLIVE=1", f"BFCOLUMNS={shutil.get_terminal_size().columns}"]
+    sys.stdout.flush()  # our own lines first, then the engine's
     env = dict(os.environ)
     env.pop("SCONSFLAGS", None)
     # The engine imports bfbuild from wherever this process found it.
     package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     proc = subprocess.run(argv, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    if live:  # the engine clears its status line, unless it was killed first
+        sys.stdout.write(ERASE)
+        sys.stdout.flush()
     for line in proc.stderr.splitlines():
         if not _ACTION_FAILED.match(line):  # the engine already printed the failure, in full
             print(line, file=sys.stderr)

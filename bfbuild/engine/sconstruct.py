@@ -3,7 +3,9 @@
 #   - content signatures (sha256 via --hash-format), never timestamps;
 #   - each action's key (command line, environment, tool identities) is in its signature;
 #   - header dependencies come from the depfiles the previous build wrote.
-# The work of each action is done by bfbuild.engine.steps.run_action.
+# The work of each action is done by bfbuild.engine.steps.run_action; progress lines are written
+# by bfbuild.engine.progress (live on a terminal when the runner passes BFLIVE=1).
+import atexit
 import json
 import os
 import sys
@@ -19,6 +21,7 @@ sys.path.insert(0, ARGUMENTS["BFPACKAGE"])
 
 from bfbuild.engine.cache import ActionCache
 from bfbuild.engine.explain import action_state, load_state, reasons, save_state
+from bfbuild.engine.progress import DEFAULT_COLUMNS, Progress
 from bfbuild.engine.steps import header_dependencies, run_action
 
 graph = json.load(open(ARGUMENTS["BFGRAPH"]))
@@ -31,7 +34,9 @@ if ARGUMENTS.get("BFCACHE") or ARGUMENTS.get("BFREMOTE"):
                         readonly=ARGUMENTS.get("BFCACHE_RO") == "1",
                         remote_readonly=ARGUMENTS.get("BFREMOTE_RO") == "1")
 lock = threading.Lock()
-counter = [0]
+progress = Progress(sys.stdout, total, live=ARGUMENTS.get("BFLIVE") == "1",
+                    columns=int(ARGUMENTS.get("BFCOLUMNS") or DEFAULT_COLUMNS))
+atexit.register(progress.close)
 
 SConsignFile(os.path.join(state_dir, "sconsign"))
 env = Environment(tools=[], SCANNERS=[], BUILDERS={})
@@ -41,19 +46,16 @@ env.Decider("content")
 def _execute(target, source, env):
     spec = graph["actions"][env["BFINDEX"]]
     with lock:
-        counter[0] += 1
-        detail = f" {spec['progress']}" if spec.get("progress") else ""
-        sys.stdout.write(f"[{counter[0]}/{total}] {spec['mnemonic']} {spec['owner']}{detail} "
-                         f"({spec['config']})\n")
-        sys.stdout.flush()
+        progress.start(spec)
     # Why it runs: the state it will run with, against the state of its last run.
     state = action_state(spec, header_dependencies(spec))
     why = reasons(load_state(state_dir, spec), state,
                   all(os.path.exists(out) for out in spec["outputs"]))
     started = time.time()
     where, notes = cache.restore(spec) if cache else (None, [])
+    cache_note = f"(outputs from the {where} cache)" if where else ""
     if where:
-        ok, text = True, f"(outputs from the {where} cache)"
+        ok, text = True, ""
     else:
         ok, text = run_action(spec)
         if ok and cache:
@@ -65,11 +67,7 @@ def _execute(target, source, env):
     if ok:
         save_state(state_dir, spec, state)
     with lock:
-        if text.strip():
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        if not ok:
-            sys.stdout.write(f"FAILED: {spec['mnemonic']} {spec['owner']} ({spec['config']})\n")
-        sys.stdout.flush()
+        progress.finish(spec, ok, text, cache_note)
         with open(record_path, "a") as record:
             record.write(json.dumps({"mnemonic": spec["mnemonic"], "owner": spec["owner"],
                                      "config": spec["config"], "outputs": spec["outputs"],

@@ -13,6 +13,15 @@ REPO = Path(__file__).resolve().parents[2]
 WORKSPACE_ITEMS = ("BUILD.yaml", "targets", "kernel", "apps", "modules", "toolchains", "profiles")
 
 
+def registry_modules():
+    """The module names of //apps/tinyllama:registry, in order: tests count them rather than
+    assume twelve, since `bfbuild new module` adds one."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "apps/tinyllama/BUILD.yaml").read_text())
+    return [label.rsplit("/", 1)[-1].split(":")[-1] for label in data["registry"]["modules"]]
+
+
 class Workspace:
     def __init__(self, root: Path):
         self.root = root
