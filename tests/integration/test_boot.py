@@ -50,6 +50,14 @@ def test_a_kernel_panic_fails_its_boot_test_with_the_panic_status(workspace):
     assert "PANIC: deliberate test panic 7" in proc.stdout
 
 
+def test_a_cpu_exception_prints_vector_and_eip_and_exits_with_a_code_of_its_own(workspace):
+    workspace.edit("apps/tinyllama/main.c", 'kputs("tinyllama: ok\\n");',
+                   '__asm__ __volatile__("ud2");')
+    proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", check=1)
+    assert "CPU exception 6 (exit status 77)" in proc.stdout
+    assert re.search(r"EXCEPTION 6 \(invalid opcode\) at EIP=0x[0-9a-f]{8}", proc.stdout, re.I), proc.stdout[-2000:]
+
+
 def test_a_kernel_larger_than_stage2_can_load_is_refused_naming_both_sizes(workspace):
     workspace.path("apps/tinyllama/pad.c").write_text(
         "/* 460 KiB of initialised data: more than stage 2 loads. */\n"
