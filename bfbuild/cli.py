@@ -320,7 +320,7 @@ def _run(session, options) -> int:
 def _test(session, options) -> int:
     import time
 
-    from .providers import TestInfo
+    from .providers import TestInfo, TestReport
 
     labels = [l for l in session.labels(options.patterns) if session.targets[l].rule.test]
     if not labels:
@@ -353,6 +353,8 @@ def _test(session, options) -> int:
         else:
             state, failed = "FAILED", failed + 1
         print(f"  {state:16} {configured.label} ({configured.config.name})  log: {info.log}")
+        session.plugins.hook.bfbuild_test_report(report=TestReport(
+            str(configured.label), configured.config.name, state, info.log))
         cached_lines.append(f"  {'PASSED (cached)':16} {configured.label} ({configured.config.name})"
                             f"  log: {info.log}")
     print(f"{passed + cached} passed, {failed + not_run} failed"

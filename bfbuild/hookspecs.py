@@ -73,5 +73,6 @@ def bfbuild_build_finished(result):
 def bfbuild_test_report(report):
     """Called for each boot test once its result is known.
 
-    :param bfbuild.testing.TestReport report: label, configuration, passed, cached, log path.
+    :param bfbuild.providers.TestReport report: label, configuration, state ("PASSED",
+        "PASSED (cached)", "FAILED" or "NOT RUN") and the path of the serial log.
     """

@@ -63,10 +63,18 @@ class TestInfo:
 
 
 @dataclass(frozen=True)
-class ConfigInfo:
-    """Free-form values a rule exports (kept for rules that need a small fact from another)."""
+class TestReport:
+    """What the bfbuild_test_report hook receives for each test."""
 
-    values: Dict[str, str] = field(default_factory=dict)
+    label: str
+    config: str
+    state: str  # PASSED, PASSED (cached), FAILED, NOT RUN
+    log: str
+
+    @property
+    def passed(self) -> bool:
+        return self.state.startswith("PASSED")
+
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,37 @@ def test_hooks_are_callable_on_a_manager():
     manager = make_plugin_manager()
     for name, _ in _hookspecs():
         assert hasattr(manager.hook, name)
+
+
+def test_the_test_report_hook_receives_every_test(tmp_path, monkeypatch, capsys):
+    """A workspace plugin sees one bfbuild_test_report per test, with its state."""
+    from bfbuild.cli import main
+
+    (tmp_path / "BUILD.yaml").write_text("workspace: hooks\nplugins: [watch.py]\n")
+    (tmp_path / "watch.py").write_text(
+        "import bfbuild\n"
+        "from bfbuild.providers import DefaultInfo, TestInfo\n"
+        "from bfbuild.rules import Rule\n"
+        "SEEN = []\n"
+        "def _check(ctx):\n"
+        "    out = ctx.output('result.json')\n"
+        "    ctx.python_action('CHECK', 'bfbuild_plugins.link:render_template', {'vars': {}},\n"
+        "                      inputs=['t/in.j2'], outputs=[out])\n"
+        "    return [DefaultInfo((out,)), TestInfo(result=out, log='none')]\n"
+        "@bfbuild.hookimpl\n"
+        "def bfbuild_register_rules():\n"
+        "    return [Rule('check', {}, _check, test=True)]\n"
+        "@bfbuild.hookimpl\n"
+        "def bfbuild_test_report(report):\n"
+        "    print(f'HOOK {report.label} {report.state} {report.passed}')\n")
+    (tmp_path / "targets").mkdir()
+    (tmp_path / "targets" / "t.yaml").write_text("one:\n  rule: check\n")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "in.j2").write_text("x\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BFBUILD_CACHE_DIR", str(tmp_path / "cache"))
+    # The step succeeds but its result records no inputs, so the test counts as failed.
+    assert main(["test", "//..."]) == 1
+    out = capsys.readouterr().out
+    assert out.count("HOOK //t:one ") == 1
+    assert "HOOK //t:one FAILED False" in out
