@@ -8,8 +8,9 @@ invocation with the same command line first compares those files' stat() results
 hands the decision to the full build, where SCons compares contents.
 
 A stat can miss an edit that lands in the same timestamp tick as the record (the "racy" case that
-fools timestamp deciders): files modified less than RACY_SECONDS before the record was written
-are never trusted, so such a record always falls back to the full build.
+fools timestamp deciders). As git does for its index, files modified less than RACY_SECONDS
+before the record was written are not trusted on their stat alone: the record keeps their sha256,
+and the check compares contents for them.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import Dict, Iterable, List, Optional
 
 RECORD_DIR = "bfout/.bfbuild/noop"
 RACY_SECONDS = 2.0
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
 def _fingerprint(path: str):
@@ -40,6 +41,17 @@ def _record_path(root: Path, argv: List[str]) -> Path:
     return root / RECORD_DIR / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
 
 
+def _sha256(path: str) -> Optional[str]:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:  # a folder, or gone
+        return None
+    return digest.hexdigest()
+
+
 def check(root: Path, argv: List[str]) -> Optional[Dict]:
     """The stored report when nothing the last identical command depended on has changed."""
     record_file = _record_path(root, argv)
@@ -49,11 +61,13 @@ def check(root: Path, argv: List[str]) -> Optional[Dict]:
         return None
     if record.get("version") != RECORD_VERSION:
         return None
-    racy_after = (record["written_at"] - RACY_SECONDS) * 1e9
+    racy = record.get("racy", {})
     for path, expected in record["files"].items():
-        actual = _fingerprint(path if os.path.isabs(path) else str(root / path))
-        if actual != expected or (actual is not None and actual[1] >= racy_after):
+        full = path if os.path.isabs(path) else str(root / path)
+        if _fingerprint(full) != expected:
             return None
+        if path in racy and (racy[path] is None or _sha256(full) != racy[path]):
+            return None  # changed within its timestamp tick, or a racy folder: cannot tell
     return record["report"]
 
 
@@ -71,20 +85,17 @@ def code_files() -> List[str]:
 def write(root: Path, argv: List[str], files: Iterable[str], report: Dict) -> None:
     """Record the state after a successful build. Files that do not exist are recorded too
     (as absent), so that creating them invalidates the record."""
-    record = {"version": RECORD_VERSION, "argv": argv, "written_at": time.time(),
-              "files": {}, "report": report}
+    written_at = time.time()
+    record = {"version": RECORD_VERSION, "argv": argv, "written_at": written_at,
+              "files": {}, "racy": {}, "report": report}
+    racy_after = (written_at - RACY_SECONDS) * 1e9
     for path in sorted(set(files)):
         full = path if os.path.isabs(path) else str(root / path)
-        record["files"][path] = _fingerprint(full)
+        fingerprint = record["files"][path] = _fingerprint(full)
+        if fingerprint is not None and fingerprint[1] >= racy_after:
+            record["racy"][path] = _sha256(full)
     record_file = _record_path(root, argv)
     record_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = record_file.with_name(record_file.name + f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(record))
     os.replace(tmp, record_file)
-
-
-def forget(root: Path) -> None:
-    """Drop every record (a failed build, a clean)."""
-    folder = root / RECORD_DIR
-    for entry in folder.glob("*.json") if folder.is_dir() else []:
-        entry.unlink()

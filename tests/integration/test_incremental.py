@@ -141,12 +141,7 @@ def _settle():
 
 def test_a_repeated_build_is_answered_without_the_engine_and_any_change_falls_back(workspace):
     workspace.bfbuild("build", "//images:tinyllama", check=0)
-    _settle()
-    # The first repeat still runs the engine (the record of the first build was racy) ...
-    first = workspace.bfbuild("build", "//images:tinyllama", check=0)
-    assert "engine not started" not in first.stdout and workspace.executed() == []
-    _settle()
-    # ... after which nothing is started at all.
+    # Right after the build its outputs are "racy" (as new as the record): compared by content.
     fast = workspace.bfbuild("build", "//images:tinyllama", check=0)
     assert "nothing changed since the last identical command" in fast.stdout
     assert "//images:tinyllama (i686-off-clang): bfout/i686-off-clang/images/tinyllama/tinyllama.img" in fast.stdout
