@@ -264,6 +264,3 @@ class Analyzer:
             self._by_trimmed[shared_key] = configured
         self._by_full[memo_key] = configured
         return configured
-
-    def all_configured(self) -> List[ConfiguredTarget]:
-        return list(self._by_trimmed.values())

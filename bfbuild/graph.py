@@ -18,9 +18,6 @@ class ActionGraph:
     goals: List[str]  # outputs the user asked for
     top: List[ConfiguredTarget] = field(default_factory=list)
 
-    def producers(self) -> Dict[str, Action]:
-        return {out: action for action in self.actions for out in action.outputs}
-
     def to_json(self) -> Dict:
         return {"version": 1, "goals": self.goals, "actions": [a.to_json() for a in self.actions]}
 
