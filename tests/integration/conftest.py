@@ -46,6 +46,21 @@ class Workspace:
             return []
         return [json.loads(line) for line in record.read_text().splitlines() if line]
 
+    def add_app(self, name: str, main_c: str, extra_srcs=(), extra_targets: str = "") -> None:
+        """A test application apps/<name> (main.c linked with the runtime) and its image
+        //<name>:image, for tests that boot a small program of their own."""
+        srcs = "".join(f"    - {src}\n" for src in ("main.c", *extra_srcs))
+        (self.root / "apps" / name).mkdir()
+        (self.root / "apps" / name / "main.c").write_text(main_c)
+        (self.root / "apps" / name / "BUILD.yaml").write_text(
+            f"{extra_targets}\nmain:\n  rule: clang\n  srcs:\n{srcs}  deps: [//kernel:runtime]\n\n"
+            "kernel:\n  rule: link\n  deps:\n    - //kernel:entry\n    - :main\n"
+            "    - //kernel:build_config\n    - //kernel:runtime\n"
+            "  linker_script: //kernel:kernel_ld\n  script_vars: {load_address: \"0x10000\"}\n")
+        (self.root / "targets" / f"{name}.yaml").write_text(
+            "image:\n  rule: image\n  stage1: //kernel:stage1\n  stage2: //kernel:stage2\n"
+            f"  kernel: //apps/{name}:kernel\n")
+
     def path(self, relative: str) -> Path:
         return self.root / relative
 

@@ -20,29 +20,12 @@ pytestmark = pytest.mark.slow
 CALLS = 7
 FIB_REC_CALLS = 21891  # calls of fib_rec(n) for fib(20): 2 F(21) - 1
 
-APP_BUILD = f"""\
+REGISTRY = f"""\
 registry:
   rule: cache-registry
   modules: [//modules/fibonacci]
   work: 1
   default_calls: {CALLS}
-
-main:
-  rule: clang
-  srcs:
-    - main.c
-    - :registry
-  deps: [//kernel:runtime]
-
-kernel:
-  rule: link
-  deps:
-    - //kernel:entry
-    - :main
-    - //kernel:build_config
-    - //kernel:runtime
-  linker_script: //kernel:kernel_ld
-  script_vars: {{load_address: "0x10000"}}
 """
 
 APP_MAIN = r"""
@@ -95,15 +78,6 @@ void kmain(void)
 }
 """
 
-IMAGE_BUILD = """\
-image:
-  rule: image
-  stage1: //kernel:stage1
-  stage2: //kernel:stage2
-  kernel: //apps/pgotest:kernel
-"""
-
-
 def _show(profdata):
     """{function: (function count, block counts)} from llvm-profdata show."""
     out = subprocess.run([llvm_profraw.find_llvm_profdata(), "show", "--all-functions", "--counts",
@@ -135,10 +109,7 @@ def test_counters_from_qemu_become_a_profile_clang_uses(workspace, tmp_path):
         if shutil.which(tool) is None:
             pytest.skip(f"no {tool} on this host")
     llvm_profraw.find_llvm_profdata()
-    workspace.path("apps/pgotest").mkdir()
-    workspace.path("apps/pgotest/BUILD.yaml").write_text(APP_BUILD)
-    workspace.path("apps/pgotest/main.c").write_text(APP_MAIN)
-    workspace.path("targets/pgotest.yaml").write_text(IMAGE_BUILD)
+    workspace.add_app("pgotest", APP_MAIN, extra_srcs=[":registry"], extra_targets=REGISTRY)
     _set_copts(workspace, '["-fprofile-instr-generate"]')
     # modlib too: its counters land in the module's sections like the module's own.
     modlib_instrumented = '  copts: [-fprofile-instr-generate]\n'  # it always has BF_PROFILE_INSTR

@@ -10,31 +10,6 @@ from bfbuild.qemu import SUCCESS_STATUS, qemu_argv
 
 pytestmark = pytest.mark.slow
 
-APP_BUILD = """\
-main:
-  rule: clang
-  srcs: [main.c]
-  deps: [//kernel:runtime]
-
-kernel:
-  rule: link
-  deps:
-    - //kernel:entry
-    - :main
-    - //kernel:build_config
-    - //kernel:runtime
-  linker_script: //kernel:kernel_ld
-  script_vars: {load_address: "0x10000"}
-"""
-
-IMAGE_BUILD = """\
-image:
-  rule: image
-  stage1: //kernel:stage1
-  stage2: //kernel:stage2
-  kernel: //apps/kbdtest:kernel
-"""
-
 APP_MAIN = r"""
 #include <bf/console.h>
 #include <bf/exit.h>
@@ -63,10 +38,7 @@ void kmain(void)
 
 
 def test_typed_keys_reach_the_kernel_with_shift(workspace, tmp_path):
-    workspace.path("apps/kbdtest").mkdir()
-    workspace.path("apps/kbdtest/BUILD.yaml").write_text(APP_BUILD)
-    workspace.path("apps/kbdtest/main.c").write_text(APP_MAIN)
-    workspace.path("targets/kbdtest.yaml").write_text(IMAGE_BUILD)
+    workspace.add_app("kbdtest", APP_MAIN)
     workspace.bfbuild("build", "//kbdtest:image", check=0)
     image = workspace.path("bfout/i686-any-clang/kbdtest/image/image.img")
     monitor = tmp_path / "monitor.sock"
