@@ -3,6 +3,8 @@
 
 %include "layout.inc"
 
+; NASM refuses any instruction a 386 lacks: the loader runs on every x86 that boots it.
+cpu 386
 bits 16
 org STAGE1_ADDR
 

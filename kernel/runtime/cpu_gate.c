@@ -1,19 +1,13 @@
-/* The CPU gate: runs before kmain; see bf/cpu_gate.h. */
+/* The CPU gate: runs after bf_bringup() and before kmain; see bf/cpu_gate.h. */
 #include <bf/build_config.h>
 #include <bf/console.h>
 #include <bf/cpu_features.h>
 #include <bf/cpu_gate.h>
 #include <bf/exit.h>
-#include <bf/fpu.h>
-#include <bf/serial.h>
-#include <bf/vga.h>
 
 void bf_cpu_gate(void)
 {
-    serial_init();
-    vga_init();
-    fpu_init();
-    uint32_t usable = simd_init();
+    uint32_t usable = cpu_features_usable();
     int unknown;
     uint32_t required = cpu_feature_mask(bf_build_config.required_features, &unknown);
     uint32_t missing = required & ~usable;

@@ -12,6 +12,9 @@
 ;  16  end of .bss (absolute address)
 ;  20  header version (1)
 
+; Everything that runs before the CPU gate has passed is built for the 486 (docs/cpus.md): NASM
+; refuses any instruction a 486 lacks here, as -march=i486 does for the runtime library.
+cpu 486
 bits 32
 
 KERNEL_MAGIC        equ 0x464C5544
@@ -26,6 +29,7 @@ extern __bss_start
 extern __bss_end
 
 extern kmain
+extern bf_bringup
 extern bf_cpu_gate
 extern bf_exit
 
@@ -57,7 +61,9 @@ _start:
     rep stosb
 
     mov esp, STACK_TOP
-    ; Baseline code checks the CPU before any code built for the configuration's CPU runs.
+    ; Baseline code (built for the 486) brings up the console, the FPU and SIMD state, then
+    ; checks the CPU before any code built for the configuration's CPU runs.
+    call bf_bringup
     call bf_cpu_gate
     call kmain
 

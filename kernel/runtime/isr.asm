@@ -4,6 +4,9 @@
 ; and an error code (0 where the CPU pushes none) above the CPU's EIP, CS, EFLAGS, then pushad,
 ; and passes a pointer to it to C.
 
+; Built, like the runtime library, for the 486 (docs/cpus.md): an exception during bring-up or
+; in the CPU gate must still be reported on the oldest CPU.
+cpu 486
 bits 32
 
 IRQ_VECTOR_BASE     equ 0x20        ; keep in sync with IDT_IRQ_BASE in bf/idt.h

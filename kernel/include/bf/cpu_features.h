@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 enum bf_cpu_feature {
+    /* CPUID.1:EDX[15]: CMOV and, with the FPU, FCMOV/FCOMI. It stands for the P6 (i686)
+     * instruction set, which also has the long NOP (0F 1F) compilers pad with. */
     BF_FEAT_CMOV = 1u << 0,
     BF_FEAT_MMX = 1u << 1,
     BF_FEAT_SSE = 1u << 2,
