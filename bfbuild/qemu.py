@@ -1,8 +1,10 @@
 """Booting an image in QEMU: the command line, the serial console, and what the exit status means.
 
 The kernel leaves QEMU through the isa-debug-exit device: writing V to port 0xF4 makes QEMU exit
-with status (V << 1) | 1. Success is V = 0x10 (status 33), a kernel panic V = 0x11 (status 35);
-these must match kernel/include/bf/exit.h. Status 0 is never success: QEMU also exits 0 when the
+with status (V << 1) | 1. Success is V = 0x10 (status 33), a kernel panic V = 0x11 (status 35),
+refused or failed modules 0x12 (37), a CPU without the build's features 0x13 (39), a model on the
+data disk that cannot run 0x14 (41), a CPU exception v 0x20 + v; these must match
+kernel/include/bf/exit.h. Status 0 is never success: QEMU also exits 0 when the
 guest triple-faults under -no-reboot.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ SUCCESS_STATUS = (0x10 << 1) | 1
 PANIC_STATUS = (0x11 << 1) | 1
 MODULES_FAILED_STATUS = (0x12 << 1) | 1
 CPU_UNSUPPORTED_STATUS = (0x13 << 1) | 1
+MODEL_FAILED_STATUS = (0x14 << 1) | 1
 EXCEPTION_BASE = 0x20  # a CPU exception v exits with code 0x20 + v
 
 
@@ -47,6 +50,8 @@ def describe_status(status: Optional[int], timed_out: bool = False) -> str:
         return f"the CPU lacks features the kernel was built for (exit status {status})"
     if status == MODULES_FAILED_STATUS:
         return f"some modules were refused or failed (exit status {status})"
+    if status == MODEL_FAILED_STATUS:
+        return f"the model on the data disk could not run (exit status {status})"
     if status is not None and status & 1 and EXCEPTION_BASE <= status >> 1 < EXCEPTION_BASE + 32:
         return f"CPU exception {(status >> 1) - EXCEPTION_BASE} (exit status {status})"
     if status == 0:

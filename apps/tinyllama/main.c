@@ -1,7 +1,9 @@
 /*
  * tinyllama: the self-profiling application. Boots the runtime, runs every module of its
  * registry under the cycle profiler (loading each from the data disk when a valid copy is there,
- * else from the image), prints one RESULT line per module and the JSON profile, and exits.
+ * else from the image), prints one RESULT line per module and the JSON profile, runs the Llama
+ * model of the data disk, and exits: BF_EXIT_MODULES_FAILED when a module was refused or failed,
+ * else BF_EXIT_MODEL_FAILED when the disk holds a model that could not run, else success.
  */
 #include <bf/build_config.h>
 #include <bf/console.h>
@@ -22,7 +24,8 @@ void kmain(void);
 
 static void runtime_init(void)
 {
-    /* bf_cpu_gate() already brought up the console, the FPU and SIMD state. */
+    /* bf_bringup() already brought up the console, the FPU and SIMD state, and bf_cpu_gate()
+     * checked that this CPU has the features the build needs. */
     idt_init();
     heap_init();
     if (timer_init(1000) != 0)
@@ -51,7 +54,7 @@ void kmain(void)
 
     struct bf_run_summary summary;
     bf_run_registry(&summary);
-    llama_main();
+    int model_failed = llama_main() != 0;
     bf_profile_export_json();
     if (heap_check() != 0)
         panic("heap corrupted after the modules ran");
@@ -60,6 +63,10 @@ void kmain(void)
     if (summary.refused || summary.failed) {
         kprintf("tinyllama: %u module(s) refused, %u failed\n", summary.refused, summary.failed);
         bf_exit(BF_EXIT_MODULES_FAILED);
+    }
+    if (model_failed) {
+        kputs("tinyllama: the model on the data disk could not run\n");
+        bf_exit(BF_EXIT_MODEL_FAILED);
     }
     kputs("tinyllama: ok\n");
     bf_exit(BF_EXIT_SUCCESS);

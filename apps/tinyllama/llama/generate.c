@@ -16,6 +16,30 @@ static int printable_piece(const char *piece)
     return 1;
 }
 
+/* "NaN", "+inf" or "-inf" for a float that is not finite, else 0. Read from the bits, so that
+ * no compiler assumption about floating-point compares can hide one. */
+static const char *non_finite(float value)
+{
+    union {
+        float f;
+        uint32_t u;
+    } bits = {value};
+    if ((bits.u & 0x7f800000u) != 0x7f800000u)
+        return 0;
+    if (bits.u & 0x007fffffu)
+        return "NaN";
+    return bits.u & 0x80000000u ? "-inf" : "+inf";
+}
+
+/* The index of the first logit that is not finite, or -1. */
+static int first_non_finite(const float *logits, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (non_finite(logits[i]))
+            return i;
+    return -1;
+}
+
 int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
                    struct llama_sampler *sampler, const char *prompt, int steps,
                    struct llama_generation *out)
@@ -29,7 +53,7 @@ int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
     if (!prompt_tokens || !out->sampled || !out->text) {
         kfree(prompt_tokens);
         llama_generation_free(out);
-        return -1;
+        return LLAMA_GEN_NO_MEMORY;
     }
     int n_prompt = llama_encode(tok, prompt, prompt_tokens);
 
@@ -39,8 +63,18 @@ int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
     uint64_t start = rdtsc();
     int token = prompt_tokens[0];
     int pos = 0;
+    int rc = 0;
     while (pos < steps) {
         float *logits = llama_forward(model, token, pos);
+        int bad = first_non_finite(logits, model->config.vocab_size);
+        if (bad >= 0) {
+            out->bad_kind = non_finite(logits[bad]);
+            out->bad_index = bad;
+            out->bad_pos = pos;
+            out->bad_token = token;
+            rc = LLAMA_GEN_NOT_FINITE;
+            break;
+        }
         int next;
         if (pos < n_prompt - 1) {
             next = prompt_tokens[pos + 1];
@@ -64,7 +98,7 @@ int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
     out->positions = pos;
     out->text[out->text_len] = '\0';
     kfree(prompt_tokens);
-    return 0;
+    return rc;
 }
 
 void llama_generation_free(struct llama_generation *g)

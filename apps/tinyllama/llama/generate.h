@@ -14,12 +14,22 @@ struct llama_generation {
     char *text;       /* what run.c prints: the decoded pieces after BOS, NUL-terminated */
     uint32_t text_len;
     uint64_t cycles;  /* rdtsc over the whole loop */
+    /* When llama_generate returned LLAMA_GEN_NOT_FINITE: the first logit that was not finite
+     * ("NaN", "+inf" or "-inf"), its index, the position and the token run there. */
+    const char *bad_kind;
+    int bad_index, bad_pos, bad_token;
 };
+
+#define LLAMA_GEN_NO_MEMORY (-1)
+#define LLAMA_GEN_NOT_FINITE (-2)
 
 /*
  * Encodes the prompt, then for each position up to `steps` (capped at seq_len) runs the model,
- * forcing the prompt's tokens and sampling the rest, until a sampled BOS. Returns 0, or -1 when
- * the heap is too small; free the result with llama_generation_free.
+ * forcing the prompt's tokens and sampling the rest, until a sampled BOS. Every position's logits
+ * are checked: a NaN or infinite one (a damaged model) stops the generation. Returns 0,
+ * LLAMA_GEN_NO_MEMORY when the heap is too small (nothing kept), or LLAMA_GEN_NOT_FINITE (the
+ * bad_* fields say where); after 0 or LLAMA_GEN_NOT_FINITE free the result with
+ * llama_generation_free.
  */
 int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
                    struct llama_sampler *sampler, const char *prompt, int steps,

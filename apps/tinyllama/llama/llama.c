@@ -63,8 +63,9 @@ static void load_run_config(struct llama_run_config *cfg)
     kfree(text);
 }
 
-static void run(struct llama_model *model, const struct llama_tokenizer *tok,
-                const struct llama_run_config *cfg)
+/* Runs the generation; 0, or -1 when the model could not run (reported on a LLAMA: line). */
+static int run(struct llama_model *model, const struct llama_tokenizer *tok,
+               const struct llama_run_config *cfg)
 {
     const struct llama_config *c = &model->config;
     struct llama_sampler sampler;
@@ -72,25 +73,31 @@ static void run(struct llama_model *model, const struct llama_tokenizer *tok,
     kprintf("llama: matmul %s\n", llama_matmul_select(cfg->matmul));
     llama_profile_register();
     if (llama_state_alloc(model) != 0) {
-        kprintf("LLAMA: not enough memory for the activations, skipped\n");
-        return;
+        kprintf("LLAMA: not enough memory for the activations\n");
+        return -1;
     }
     if (llama_sampler_init(&sampler, c->vocab_size, cfg->temperature, cfg->topp, cfg->seed) != 0) {
-        kprintf("LLAMA: not enough memory for the sampler, skipped\n");
+        kprintf("LLAMA: not enough memory for the sampler\n");
         llama_state_free(model);
-        return;
+        return -1;
     }
-    if (llama_generate(model, tok, &sampler, cfg->prompt, cfg->steps, &g) == 0) {
+    int rc = llama_generate(model, tok, &sampler, cfg->prompt, cfg->steps, &g);
+    if (rc == 0) {
         print_results(cfg, &g);
         llama_generation_free(&g);
+    } else if (rc == LLAMA_GEN_NOT_FINITE) {
+        kprintf("LLAMA: logits not finite at position %d (token %d): logit %d is %s\n", g.bad_pos,
+                g.bad_token, g.bad_index, g.bad_kind);
+        llama_generation_free(&g);
     } else {
-        kprintf("LLAMA: not enough memory for the generation, skipped\n");
+        kprintf("LLAMA: not enough memory for the generation\n");
     }
     llama_sampler_free(&sampler);
     llama_state_free(model);
+    return rc == 0 ? 0 : -1;
 }
 
-void llama_main(void)
+int llama_main(void)
 {
     uint8_t *weights = 0, *vocab = 0;
     uint32_t weights_size, vocab_size;
@@ -102,16 +109,17 @@ void llama_main(void)
     int rc = llama_read_file("/MODEL.BIN", &weights, &weights_size);
     if (rc == FAT16_ERR_NOT_FOUND || rc == FAT16_ERR_NOT_MOUNTED || rc == FAT16_ERR_NO_DRIVE) {
         kprintf("LLAMA: no model on the data disk, skipped\n");
-        return;
+        return 0;
     }
+    /* From here on the disk holds a model: anything that keeps it from running is a failure. */
     if (rc != 0) {
-        kprintf("LLAMA: cannot read MODEL.BIN (%d), skipped\n", rc);
-        return;
+        kprintf("LLAMA: cannot read MODEL.BIN (%d)\n", rc);
+        return -1;
     }
     if (llama_checkpoint_map(weights, weights_size, &model.config, &model.weights, &why) != 0) {
-        kprintf("LLAMA: MODEL.BIN rejected: %s, skipped\n", why);
+        kprintf("LLAMA: MODEL.BIN rejected: %s (%u bytes)\n", why, weights_size);
         kfree(weights);
-        return;
+        return -1;
     }
     const struct llama_config *c = &model.config;
     kprintf("llama: model dim %d, hidden %d, %d layers, %d heads (%d kv), vocab %d, seq_len %d, "
@@ -119,19 +127,20 @@ void llama_main(void)
             c->vocab_size, c->seq_len, weights_size);
     rc = llama_read_file("/TOKENIZE.BIN", &vocab, &vocab_size);
     if (rc != 0) {
-        kprintf("LLAMA: no readable TOKENIZE.BIN (%d), skipped\n", rc);
+        kprintf("LLAMA: no readable TOKENIZE.BIN (%d)\n", rc);
         kfree(weights);
-        return;
+        return -1;
     }
     rc = llama_tokenizer_load(&tok, vocab, vocab_size, c->vocab_size, &why);
     kfree(vocab);
     if (rc != 0) {
-        kprintf("LLAMA: TOKENIZE.BIN rejected: %s, skipped\n", why);
+        kprintf("LLAMA: TOKENIZE.BIN rejected: %s\n", why);
         kfree(weights);
-        return;
+        return -1;
     }
     load_run_config(&cfg);
-    run(&model, &tok, &cfg);
+    rc = run(&model, &tok, &cfg);
     llama_tokenizer_free(&tok);
     kfree(weights);
+    return rc;
 }

@@ -12,6 +12,9 @@
 #define BF_EXIT_MODULES_FAILED 0x12
 /* The CPU lacks features the kernel was built for (the CPU gate): QEMU status 39. */
 #define BF_EXIT_CPU_UNSUPPORTED 0x13
+/* The data disk holds a model (MODEL.BIN) that cannot run: unreadable, rejected (bad header,
+ * wrong size, bad tokenizer), too little memory, or NaN/infinite logits: QEMU status 41. */
+#define BF_EXIT_MODEL_FAILED 0x14
 /* A CPU exception v (0..31) exits with BF_EXIT_EXCEPTION_BASE + v: QEMU status ((0x20 + v) << 1) | 1. */
 #define BF_EXIT_EXCEPTION_BASE 0x20
 
