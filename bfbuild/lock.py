@@ -1,7 +1,8 @@
 """One bfbuild at a time per workspace: an advisory lock on bfout/.lock.
 
 A second invocation says who holds the lock and waits, rather than racing the first one over
-the same outputs and SCons database.
+the same outputs and SCons database. The engine inherits the locked file (`held_lock_fds`), so
+the lock is free only once bfbuild *and* its engine are gone.
 """
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from pathlib import Path
 from .workspace import OUTPUT_DIR
 
 LOCK_NAME = ".lock"
+_held = []  # open lock files of this process
+
+
+def held_lock_fds() -> tuple:
+    """File descriptors of the workspace locks this process holds, for its engine to inherit."""
+    return tuple(handle.fileno() for handle in _held)
 
 
 class WorkspaceLock:
@@ -36,9 +43,11 @@ class WorkspaceLock:
         self.handle.truncate()
         self.handle.write(f"pid {os.getpid()}: bfbuild {self.command}\n")
         self.handle.flush()
+        _held.append(self.handle)
         return self
 
     def __exit__(self, *exc) -> None:
+        _held.remove(self.handle)
         self.handle.seek(0)
         self.handle.truncate()
         fcntl.flock(self.handle, fcntl.LOCK_UN)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 RECORD_DIR = "bfout/.bfbuild/noop"
+PENDING_JOURNAL = "bfout/.bfbuild/pending_outputs"  # bfbuild.engine.journal
 RACY_SECONDS = 2.0
 RECORD_VERSION = 2
 
@@ -54,6 +55,8 @@ def _sha256(path: str) -> Optional[str]:
 
 def check(root: Path, argv: List[str]) -> Optional[Dict]:
     """The stored report when nothing the last identical command depended on has changed."""
+    if (root / PENDING_JOURNAL).exists():
+        return None  # a killed build left outputs nothing vouches for: the engine removes them
     record_file = _record_path(root, argv)
     try:
         record = json.loads(record_file.read_text())

@@ -5,14 +5,17 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
 from ..graph import ActionGraph
+from ..lock import held_lock_fds
 from .progress import ERASE, wants_live
 from ..workspace import STATE_DIR
 
@@ -66,7 +69,7 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     argv = [sys.executable, "-m", "SCons", "-f", str(ENGINE_SCRIPT), "-C", str(root), "-Q", "-s",
             "--hash-format=sha256", "--no-site-dir", f"-j{jobs or os.cpu_count() or 1}",
             f"BFGRAPH={graph_file}", f"BFRECORD={record_file}", f"BFSTATE={state}",
-            f"BFPACKAGE={Path(__file__).resolve().parents[2]}"]
+            f"BFPACKAGE={Path(__file__).resolve().parents[2]}", f"BFPARENT={os.getpid()}"]
     if keep_going:
         argv.append("-k")
     if cache and cache.local_dir:
@@ -88,11 +91,11 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     # The engine imports bfbuild from wherever this process found it.
     package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
-    proc = subprocess.run(argv, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    proc = _run_supervised(argv, root, env)
     if live:  # the engine clears its status line, unless it was killed first
         sys.stdout.write(ERASE)
         sys.stdout.flush()
-    for line in proc.stderr.splitlines():
+    for line in proc.stderr.decode(errors="replace").splitlines():
         if not _ACTION_FAILED.match(line):  # the engine already printed the failure, in full
             print(line, file=sys.stderr)
     executed = []
@@ -100,3 +103,37 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
         executed = [json.loads(line) for line in record_file.read_text().splitlines() if line]
     return BuildResult(ok=proc.returncode == 0, total_actions=len(graph.actions),
                        executed=executed, seconds=time.time() - started)
+
+
+_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.CompletedProcess:
+    """Run the engine in a process group of its own, holding the workspace lock with us.
+
+    Terminal and `timeout` signals are forwarded to the whole group (SCons stops cleanly, its
+    compilers with it); after the engine is gone the signal takes its usual effect here. If this
+    process is killed outright, the engine kills its group itself (engine.supervision)."""
+    proc = subprocess.Popen(argv, cwd=root, env=env, stderr=subprocess.PIPE,
+                            start_new_session=True, pass_fds=held_lock_fds())
+    received = []
+
+    def forward(signum, _frame):
+        received.append(signum)
+        try:
+            os.killpg(proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED} if in_main_thread else {}
+    try:
+        stderr = proc.communicate()[1]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        if received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        signal.raise_signal(received[0])
+    return subprocess.CompletedProcess(argv, proc.returncode, None, stderr)

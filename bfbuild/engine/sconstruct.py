@@ -2,16 +2,22 @@
 # (ARGUMENTS: BFGRAPH, BFRECORD, BFSTATE) and declares one SCons node per action:
 #   - content signatures (sha256 via --hash-format), never timestamps;
 #   - each action's key (command line, environment, tool identities) is in its signature;
-#   - header dependencies come from the depfiles the previous build wrote.
+#   - header dependencies come from the depfiles the previous build wrote;
+#   - every path reaches SCons as a File node, never as a string it would expand (`$`, `#`);
+#   - outputs renamed into place are journaled until SCons's database is on disk (journal.py);
+#   - the engine runs in a process group of its own and dies with everything it started when
+#     the bfbuild that started it dies (supervision.py).
 # The work of each action is done by bfbuild.engine.steps.run_action; progress lines are written
 # by bfbuild.engine.progress (live on a terminal when the runner passes BFLIVE=1).
 import atexit
+import hashlib
 import json
 import os
 import sys
 import threading
 import time
 
+import SCons.SConsign
 from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default, Environment,  # noqa: F401
                           SConsignFile)
 
@@ -21,8 +27,12 @@ sys.path.insert(0, ARGUMENTS["BFPACKAGE"])
 
 from bfbuild.engine.cache import ActionCache
 from bfbuild.engine.explain import action_state, load_state, reasons, save_state
+from bfbuild.engine.journal import Journal
 from bfbuild.engine.progress import DEFAULT_COLUMNS, Progress
 from bfbuild.engine.steps import header_dependencies, run_action
+from bfbuild.engine.supervision import die_with_parent, fault_point
+
+die_with_parent(int(ARGUMENTS["BFPARENT"]))
 
 graph = json.load(open(ARGUMENTS["BFGRAPH"]))
 record_path = ARGUMENTS["BFRECORD"]
@@ -38,9 +48,31 @@ progress = Progress(sys.stdout, total, live=ARGUMENTS.get("BFLIVE") == "1",
                     columns=int(ARGUMENTS.get("BFCOLUMNS") or DEFAULT_COLUMNS))
 atexit.register(progress.close)
 
-SConsignFile(os.path.join(state_dir, "sconsign"))
+# Outputs a killed build renamed into place, after SCons last wrote its database, are removed
+# before SCons looks at anything: their records may vouch for other contents.
+journal = Journal(state_dir)
+journal.discard_pending()
+SCONSIGN = os.path.join(state_dir, "sconsign")
+SConsignFile(SCONSIGN.replace("$", "$$"))  # SCons expands `$` in this name: keep it literal
+_write_database = SCons.SConsign.write
+
+
+def _write_database_then_clear_journal():
+    """SCons's end-of-build write, made durable before the journal that covers it is dropped."""
+    _write_database()
+    fault_point("database-written")
+    os.sync()
+    journal.clear()
+
+
+SCons.SConsign.write = _write_database_then_clear_journal
 env = Environment(tools=[], SCANNERS=[], BUILDERS={})
 env.Decider("content")
+
+
+def node(path):
+    """A File node for a path taken literally (SCons reads a leading `#` as the top folder)."""
+    return env.fs.File("./" + path if path.startswith("#") else path)
 
 
 def _execute(target, source, env):
@@ -52,12 +84,12 @@ def _execute(target, source, env):
     why = reasons(load_state(state_dir, spec), state,
                   all(os.path.exists(out) for out in spec["outputs"]))
     started = time.time()
-    where, notes = cache.restore(spec) if cache else (None, [])
+    where, notes = cache.restore(spec, journal) if cache else (None, [])
     cache_note = f"(outputs from the {where} cache)" if where else ""
     if where:
         ok, text = True, ""
     else:
-        ok, text = run_action(spec)
+        ok, text = run_action(spec, journal)
         if ok and cache:
             cache.store(spec)
     text = "\n".join([*notes, text]) if notes else text
@@ -86,9 +118,9 @@ def _store_header_dependencies(targets, spec, env):
     new dependencies and rebuild. Setting it to the fresh depfile's list, in the order the next
     build will declare it, makes that next build a no-op.
     """
-    nodes = [env.fs.File(path) for path in header_dependencies(spec)]
-    for node in nodes:
-        node.get_csig()
+    nodes = [node(path) for path in header_dependencies(spec)]
+    for header in nodes:
+        header.get_csig()
     for target_node in targets:
         target_node.depends = list(nodes)
         target_node.depends_set = set(nodes)
@@ -97,14 +129,51 @@ def _store_header_dependencies(targets, spec, env):
 # One function action for all: its code is constant, so the signature is decided by BFKEY.
 _action = Action(_execute, strfunction=lambda target, source, env: None, varlist=["BFKEY"])
 
+all_outputs = []
 for index, spec in enumerate(graph["actions"]):
-    nodes = env.Command(spec["outputs"], spec["inputs"], _action, BFINDEX=index, BFKEY=spec["key"])
+    nodes = env.Command([node(p) for p in spec["outputs"]], [node(p) for p in spec["inputs"]],
+                        _action, BFINDEX=index, BFKEY=spec["key"])
+    all_outputs.extend(nodes)
     if spec.get("depfile"):
         headers = header_dependencies(spec, only_existing=False)
-        present = [dep for dep in headers if os.path.exists(dep)]
+        present = [node(dep) for dep in headers if os.path.exists(dep)]
         if present:
             env.Depends(nodes, present)
         if len(present) != len(headers):
             AlwaysBuild(nodes)  # a header the last build read is gone: recompile to find out
 
-Default(graph["goals"])
+
+
+def _sha256_file(path):
+    # SCons's own get_csig() is not yet set to sha256 while this script is read.
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _discard_changed_outputs(output_nodes):
+    """Delete outputs whose contents are not the ones SCons recorded when it built them (edited
+    by hand, damaged): SCons would trust them as up to date and feed them downstream. A file whose
+    size and mtime are the recorded ones is taken as unchanged; any other is hashed."""
+    for output in output_nodes:
+        ninfo = getattr(output.get_stored_info(), "ninfo", None)
+        recorded = getattr(ninfo, "csig", None)
+        if recorded is None:
+            continue  # never built: SCons builds it anyway
+        try:
+            info = os.stat(output.get_abspath())
+        except OSError:
+            continue
+        if (info.st_size == getattr(ninfo, "size", None)
+                and int(info.st_mtime) == getattr(ninfo, "timestamp", None)):
+            continue
+        if _sha256_file(output.get_abspath()) != recorded:
+            os.unlink(output.get_abspath())
+            output.clear()
+            output.clear_memoized_values()
+
+
+_discard_changed_outputs(all_outputs)
+Default([node(goal) for goal in graph["goals"]])

@@ -16,6 +16,8 @@ import sys
 import time
 from typing import Dict, List, Sequence
 
+from .supervision import fault_point
+
 TMP_DIR = ".bftmp"
 _FLAG_PREFIX = re.compile(r"^-{1,2}[A-Za-z][A-Za-z0-9_,-]*=?$")  # -o, --out=, -Wl,-Map=
 
@@ -55,7 +57,16 @@ def action_environment(extra: Dict[str, str]) -> Dict[str, str]:
     return env
 
 
-def run_action(spec: Dict) -> "tuple[bool, str]":
+def move_into_place(outputs: Sequence[str], journal) -> None:
+    """Rename finished temporary outputs to their final paths, journaled first (engine.journal)."""
+    journal.note(outputs)
+    fault_point("journaled")
+    for out in outputs:
+        os.replace(temporary_path(out), out)
+    fault_point("renamed")
+
+
+def run_action(spec: Dict, journal) -> "tuple[bool, str]":
     """Run one action; returns (ok, text to show). Outputs appear only if ok."""
     outputs = spec["outputs"]
     for out in outputs:
@@ -72,8 +83,7 @@ def run_action(spec: Dict) -> "tuple[bool, str]":
             ok = False
             text += f"\naction did not write its declared output(s): {', '.join(missing)}"
     if ok:
-        for out, tmp in zip(outputs, tmp_outputs):
-            os.replace(tmp, out)
+        move_into_place(outputs, journal)
     else:
         for tmp in tmp_outputs:
             _remove(tmp)
@@ -118,21 +128,42 @@ def _remove(path: str) -> None:
 
 
 def parse_depfile(path: str) -> List[str]:
-    """Prerequisites of a make-style depfile (as written by clang -MD), without the target."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        text = handle.read().replace("\\\n", " ")
+    """Prerequisites of a make-style depfile (as written by clang -MD or nasm -MD), without the
+    target. Names are unescaped as make reads them: `\\ ` is a space, `\\#` a hash, `$$` a dollar."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        text = handle.read().replace("\\\r\n", " ").replace("\\\n", " ")
     deps: List[str] = []
     for line in text.splitlines():
-        if ":" not in line:
-            continue
-        _, _, rest = line.partition(": ")
-        if not rest and line.rstrip().endswith(":"):
-            continue
-        # Spaces inside a path are written as '\ '.
-        for token in re.split(r"(?<!\\)\s+", rest.strip()):
-            if token:
-                deps.append(token.replace("\\ ", " "))
+        words = _depfile_words(line)
+        for index, word in enumerate(words):
+            if word.endswith(":"):  # the last target of this rule; what follows are prerequisites
+                deps.extend(words[index + 1:])
+                break
     return deps
+
+
+def _depfile_words(line: str) -> List[str]:
+    words, word, i = [], [], 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\" and i + 1 < len(line) and line[i + 1] in " #\t":
+            word.append(line[i + 1])
+            i += 2
+            continue
+        if char == "$" and line[i + 1:i + 2] == "$":
+            word.append("$")
+            i += 2
+            continue
+        if char in " \t":
+            if word:
+                words.append("".join(word))
+                word = []
+        else:
+            word.append(char)
+        i += 1
+    if word:
+        words.append("".join(word))
+    return words
 
 
 def header_dependencies(spec: Dict, only_existing: bool = True) -> List[str]:

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from bfbuild.engine.journal import Journal
 from bfbuild.engine.steps import (TMP_DIR, header_dependencies, parse_depfile, redirect_argv,
                                   run_action, temporary_path)
 
@@ -130,6 +131,12 @@ def command_spec(out, code, *extra):
             "env": {}}
 
 
+def run(spec):
+    """One action, its renames journaled in a folder of its own (as the engine does)."""
+    import tempfile
+    return run_action(spec, Journal(tempfile.mkdtemp(prefix="bf-journal-")))
+
+
 def leftovers(folder):
     tmp = folder / TMP_DIR
     return sorted(os.listdir(tmp)) if tmp.is_dir() else []
@@ -137,7 +144,7 @@ def leftovers(folder):
 
 def test_successful_command_writes_its_output(tmp_path):
     out = tmp_path / "out" / "result.txt"
-    ok, text = run_action(command_spec(out, WRITE))
+    ok, text = run(command_spec(out, WRITE))
     assert ok, text
     assert out.read_text() == "complete"
     assert leftovers(out.parent) == []
@@ -145,7 +152,7 @@ def test_successful_command_writes_its_output(tmp_path):
 
 def test_failed_command_leaves_no_output(tmp_path):
     out = tmp_path / "result.txt"
-    ok, text = run_action(command_spec(out, WRITE_THEN_FAIL))
+    ok, text = run(command_spec(out, WRITE_THEN_FAIL))
     assert not ok
     assert "command failed with exit status 1" in text
     assert not out.exists()
@@ -154,7 +161,7 @@ def test_failed_command_leaves_no_output(tmp_path):
 
 def test_failure_message_shows_the_declared_command(tmp_path):
     out = tmp_path / "result.txt"
-    ok, text = run_action(command_spec(out, WRITE_THEN_FAIL))
+    ok, text = run(command_spec(out, WRITE_THEN_FAIL))
     assert not ok
     assert str(out) in text and TMP_DIR not in text.splitlines()[1]
 
@@ -162,14 +169,14 @@ def test_failure_message_shows_the_declared_command(tmp_path):
 def test_command_output_is_captured(tmp_path):
     out = tmp_path / "result.txt"
     code = WRITE + "; print('to stdout'); print('to stderr', file=sys.stderr)"
-    ok, text = run_action(command_spec(out, code))
+    ok, text = run(command_spec(out, code))
     assert ok
     assert "to stdout" in text and "to stderr" in text
 
 
 def test_command_that_writes_nothing_fails(tmp_path):
     out = tmp_path / "result.txt"
-    ok, text = run_action(command_spec(out, "pass"))
+    ok, text = run(command_spec(out, "pass"))
     assert not ok
     assert f"action did not write its declared output(s): {out}" in text
     assert not out.exists()
@@ -180,14 +187,14 @@ def test_stale_temporary_file_is_not_taken_as_output(tmp_path):
     stale = tmp_path / TMP_DIR / "result.txt"
     stale.parent.mkdir()
     stale.write_text("stale")
-    ok, _ = run_action(command_spec(out, "pass"))
+    ok, _ = run(command_spec(out, "pass"))
     assert not ok
     assert not out.exists() and not stale.exists()
 
 
 def test_missing_program(tmp_path):
     spec = {"outputs": [str(tmp_path / "x")], "inputs": [], "argv": [str(tmp_path / "no-such-tool")]}
-    ok, text = run_action(spec)
+    ok, text = run(spec)
     assert not ok
     assert text.startswith("cannot run ")
 
@@ -198,7 +205,7 @@ def test_command_environment_is_fixed(tmp_path, monkeypatch):
     code = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
     spec = command_spec(out, code)
     spec["env"] = {"BF_EXTRA": "yes"}
-    ok, text = run_action(spec)
+    ok, text = run(spec)
     assert ok, text
     env = json.loads(out.read_text())
     assert env["BF_EXTRA"] == "yes"
@@ -245,7 +252,7 @@ def step_spec(out, function, **params):
 
 def test_python_step_writes_its_output(tmp_path, step_module):
     out = tmp_path / "step.txt"
-    ok, text = run_action(step_spec(out, f"{step_module}:write", text="hello"))
+    ok, text = run(step_spec(out, f"{step_module}:write", text="hello"))
     assert ok and text == "wrote hello"
     assert out.read_text() == "hello"
     assert leftovers(tmp_path) == []
@@ -253,7 +260,7 @@ def test_python_step_writes_its_output(tmp_path, step_module):
 
 def test_python_step_error_fails_with_its_message(tmp_path, step_module):
     out = tmp_path / "step.txt"
-    ok, text = run_action(step_spec(out, f"{step_module}:refuse"))
+    ok, text = run(step_spec(out, f"{step_module}:refuse"))
     assert not ok
     assert text == "kernel too large: 900 sectors"
     assert not out.exists()
@@ -262,7 +269,7 @@ def test_python_step_error_fails_with_its_message(tmp_path, step_module):
 
 def test_python_step_bug_reports_a_traceback(tmp_path, step_module):
     out = tmp_path / "step.txt"
-    ok, text = run_action(step_spec(out, f"{step_module}:crash"))
+    ok, text = run(step_spec(out, f"{step_module}:crash"))
     assert not ok
     assert text.startswith(f"python step {step_module}:crash raised:")
     assert "ZeroDivisionError" in text
@@ -270,6 +277,6 @@ def test_python_step_bug_reports_a_traceback(tmp_path, step_module):
 
 
 def test_python_step_unknown_function(tmp_path, step_module):
-    ok, text = run_action(step_spec(tmp_path / "x", f"{step_module}:nope"))
+    ok, text = run(step_spec(tmp_path / "x", f"{step_module}:nope"))
     assert not ok
     assert "AttributeError" in text

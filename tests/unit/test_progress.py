@@ -76,11 +76,11 @@ def _engine_argv(monkeypatch, tmp_path, stdout, environ):
 
     seen = {}
 
-    def fake_run(argv, **kwargs):
+    def fake_run(argv, root, env):
         seen["argv"] = argv
-        return subprocess.CompletedProcess(argv, 0, stderr="")
+        return subprocess.CompletedProcess(argv, 0, stderr=b"")
 
-    monkeypatch.setattr(runner.subprocess, "run", fake_run)
+    monkeypatch.setattr(runner, "_run_supervised", fake_run)
     monkeypatch.setattr(sys, "stdout", stdout)
     for name in ("CI", "TERM"):
         monkeypatch.delenv(name, raising=False)
