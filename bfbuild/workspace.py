@@ -79,7 +79,9 @@ def _add_package(found: Dict[str, str], package: str, file: str) -> None:
 
 
 def _is_workspace_file(path: str) -> bool:
-    with open(path, encoding="utf-8") as handle:
+    # Not yet the YAML reading: a file that is no UTF-8 text is reported, with its name, when
+    # it is loaded (bfbuild.yamlload.load_yaml_file).
+    with open(path, encoding="utf-8", errors="replace") as handle:
         return bool(_WORKSPACE_KEY.search(handle.read()))
 
 

@@ -161,3 +161,86 @@ def test_load_yaml_file_uses_display_name(tmp_path):
     with pytest.raises(BfError) as info:
         load_yaml_file(path, "targets/x.yaml")
     assert str(info.value).startswith("targets/x.yaml:3: duplicate key 'b'")
+
+
+def billion_laughs(levels: int) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_quickly_at_the_alias():
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(BfError) as info:
+        load_yaml(billion_laughs(10), "bomb.yaml")
+    assert time.perf_counter() - started < 0.2
+    assert info.value.file == "bomb.yaml" and info.value.line == 6  # 9**6 passes 100000 there
+    assert "aliases expand to" in info.value.message
+
+
+def test_a_few_aliases_still_load():
+    data = load_yaml(billion_laughs(4), "ok.yaml")
+    assert len(data["a3"]) == 9 and data["a3"][8][8][8][8] == "lol"
+
+
+def test_an_alias_inside_its_own_anchor_is_refused():
+    with pytest.raises(BfError) as info:
+        load_yaml("a: 1\nb: &x [1, *x]\n", "rec.yaml")
+    assert info.value.line == 2
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "bin.yaml"
+    path.write_bytes(b"a: 1\nb: 2\n\x89PNG\x00\xff")
+    with pytest.raises(BfError) as info:
+        load_yaml_file(path, "targets/bin.yaml")
+    assert str(info.value).startswith("targets/bin.yaml:3: not UTF-8 text: byte 0x89")
+
+
+def test_a_control_character_is_refused_with_its_line():
+    with pytest.raises(BfError) as info:
+        load_yaml("a: é\nb: x\x01y\n", "c.yaml")
+    assert info.value.line == 2 and "'\\x01'" in info.value.message
+
+
+@pytest.mark.parametrize("text", ["a: 1" + "0" * 5000, "a: 2024-13-45"])
+def test_a_scalar_yaml_cannot_convert_names_its_line(text):
+    with pytest.raises(BfError) as info:
+        load_yaml("x: 1\n" + text + "\n", "s.yaml")
+    assert info.value.line == 2 and "quote it" in info.value.hint
+    assert len(str(info.value)) < 400
+
+
+def test_a_list_as_a_key_is_refused():
+    with pytest.raises(BfError) as info:
+        load_yaml("a: 1\n[b]: 2\n", "k.yaml")
+    assert info.value.line == 2 and "a list" in info.value.message
+
+
+def test_the_text_of_non_string_scalars_is_kept():
+    data = load_yaml("a: 1.10\nb: yes\nc: text\nd: [0x10, x, on]\nON: 1\n", "t.yaml")
+    assert data.text_of("a") == "1.10" and data.text_of("b") == "yes" and data.text_of("c") is None
+    assert [data["d"].text_of(i) for i in range(3)] == ["0x10", None, "on"]
+    assert data.key_text(True) == "ON"
+
+
+def test_excerpts_are_short_and_name_yaml_shapes():
+    from bfbuild.errors import describe_value, excerpt
+
+    assert describe_value(["x"] * 200_000).startswith("a list ['x', 'x',")
+    assert len(describe_value(["x"] * 200_000)) < 80
+    assert describe_value("a\nb") == "a string 'a\\nb'"
+    assert describe_value(42) == "an integer 42"
+    assert describe_value({"K": [1]}) == "a mapping {'K': [1]}"
+    assert describe_value(True) == "the boolean true"
+    assert len(excerpt("y" * 10_000)) == 60 and excerpt("y" * 10_000).endswith("...")
+
+
+def test_an_error_never_prints_a_huge_line():
+    error = BfError("x" * 100_000, file="f.yaml", line=1, hint="\n".join(["h"] * 100))
+    text = str(error)
+    assert max(len(line) for line in text.splitlines()) <= 300
+    assert len(text.splitlines()) <= 20
