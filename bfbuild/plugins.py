@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Dict
 
 import pluggy
 
 from . import hookspecs
-from .errors import BfError
+from .errors import BfError, clip
 from .rules import Rule
 from .workspace import BUILD_FILE, Workspace
 
@@ -22,9 +23,11 @@ def make_plugin_manager(workspace: Workspace = None) -> pluggy.PluginManager:
     manager.add_hookspecs(hookspecs)
     try:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    except Exception as exc:  # a broken third-party package must not crash with a traceback
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken third-party package must not crash with a traceback
         raise BfError(f"a plugin of the '{ENTRY_POINT_GROUP}' entry-point group failed to load: "
-                      f"{type(exc).__name__}: {exc}",
+                      f"{_what_happened(exc)}",
                       hint="reinstall or uninstall the package that provides it (pip list)") from exc
     if workspace is not None:
         for index, entry in enumerate(workspace.plugins):
@@ -36,6 +39,7 @@ def make_plugin_manager(workspace: Workspace = None) -> pluggy.PluginManager:
 
 def _import_workspace_plugin(workspace: Workspace, entry: str, index: int):
     line = workspace.settings["plugins"].line_of(index)
+    module = None
     try:
         if entry.endswith(".py"):
             path = workspace.path(entry)
@@ -51,14 +55,26 @@ def _import_workspace_plugin(workspace: Workspace, entry: str, index: int):
         return importlib.import_module(entry)
     except BfError:
         raise
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: sys.exit() in a plugin must not end bfbuild
+        if module is not None and sys.modules.get(module.__name__) is module:
+            del sys.modules[module.__name__]  # half imported: a later import must start afresh
         at = _failure_place(workspace, exc)
-        raise BfError(f"plugin '{entry}' failed to import: {type(exc).__name__}: {exc}{at}",
+        raise BfError(f"plugin '{entry}' failed to import: {_what_happened(exc)}{at}",
                       file=BUILD_FILE, line=line,
                       hint="fix the plugin module, or remove it from 'plugins:'") from exc
 
 
-def _failure_place(workspace: Workspace, exc: Exception) -> str:
+def _what_happened(exc: BaseException) -> str:
+    """A plugin's exception in one short line; sys.exit() is named as such."""
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({clip(repr(exc.code), 40)})"
+    text = clip(" ".join(str(exc).split()), 200)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _failure_place(workspace: Workspace, exc: BaseException) -> str:
     """' (at FILE:LINE)' of the innermost workspace file where the import failed, else ''."""
     places = []
     if isinstance(exc, SyntaxError) and exc.filename:
@@ -80,7 +96,17 @@ def collect_rules(manager: pluggy.PluginManager) -> Dict[str, Rule]:
     owners: Dict[str, str] = {}
     for impl in manager.hook.bfbuild_register_rules.get_hookimpls():
         plugin_name = impl.plugin_name
-        for rule in impl.function() or []:
+        try:
+            registered = list(impl.function() or [])
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            code = impl.function.__code__
+            raise BfError(f"plugin '{plugin_name}' failed in bfbuild_register_rules: "
+                          f"{_what_happened(exc)}"
+                          f"{_raise_place(exc) or f' (at {_short_path(code.co_filename)}:{code.co_firstlineno})'}",
+                          hint="fix the plugin, or remove it") from exc
+        for rule in registered:
             if not isinstance(rule, Rule):
                 raise BfError(f"plugin '{plugin_name}' registered {rule!r}, which is not a bfbuild.rules.Rule")
             if rule.name in rules:
@@ -89,3 +115,19 @@ def collect_rules(manager: pluggy.PluginManager) -> Dict[str, Rule]:
             rules[rule.name] = rule
             owners[rule.name] = plugin_name
     return rules
+
+
+def _raise_place(exc: BaseException) -> str:
+    """' (at FILE:LINE)' of the innermost frame of the exception's traceback, else ''."""
+    tb = exc.__traceback__
+    place = ""
+    while tb is not None:
+        place = f" (at {_short_path(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    return place
+
+
+def _short_path(filename: str) -> str:
+    """filename relative to the current folder when it is below it."""
+    relative = os.path.relpath(filename)
+    return filename if relative.startswith("..") else relative
