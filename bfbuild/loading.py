@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .errors import BfError, did_you_mean
+from .errors import BfError, describe_value, did_you_mean, excerpt
 from .labels import Label, Pattern, parse_label
 from .rules import Rule
 from .schema import SourceFile, ValidationContext, Where, describe_attrs, validate_value
@@ -102,21 +102,26 @@ class Loader:
     def _target(self, package: str, file: str, name, body, line: int) -> Target:
         where = Where(file, line)
         if not isinstance(name, str):
-            raise where.error(f"target name {name!r} must be a string")
+            raise where.error(f"target name {excerpt(name)} must be a string",
+                              hint="quote it: YAML reads a bare number or yes/no/on/off/true/false "
+                                   "as something else than a name")
         try:
             label = parse_label(f"//{package}:{name}")
         except BfError as exc:
             raise where.error(exc.message, exc.hint) from None
         if not isinstance(body, dict):
-            raise where.error(f"target '{name}' must be a mapping with a 'rule:' key")
+            raise where.error(f"target {excerpt(name)} must be a mapping with a 'rule:' key, got "
+                              f"{describe_value(body)}",
+                              hint="write 'rule:' and the attributes on the next lines, indented")
         rule_name = body.get("rule")
         if rule_name is None:
-            raise where.error(f"target '{name}' has no 'rule:'",
+            raise where.error(f"target {excerpt(name)} has no 'rule:'",
                               hint=f"known rules: {', '.join(sorted(self.rules))}")
-        rule = self.rules.get(rule_name)
+        rule = self.rules.get(rule_name) if isinstance(rule_name, str) else None
         if rule is None:
-            hint = did_you_mean(str(rule_name), self.rules) or f"known rules: {', '.join(sorted(self.rules))}"
-            raise Where(file, body.line_of("rule")).error(f"unknown rule '{rule_name}'", hint)
+            hint = did_you_mean(rule_name, self.rules) if isinstance(rule_name, str) else None
+            hint = hint or f"known rules: {', '.join(sorted(self.rules))}"
+            raise Where(file, body.line_of("rule")).error(f"unknown rule {excerpt(rule_name)}", hint)
         schema = rule.all_attrs()
         attrs: Dict[str, object] = {}
         deps: List[Dependency] = []
@@ -126,17 +131,18 @@ class Loader:
                 hint = (suggestion + " " if suggestion else "") + \
                     f"rule '{rule_name}' takes: {describe_attrs(rule.attrs)}"
                 raise Where(file, body.line_of(key)).error(
-                    f"unknown attribute '{key}' for rule '{rule_name}' in target '{name}'", hint)
+                    f"unknown attribute {excerpt(key)} for rule '{rule_name}' in target {excerpt(name)}",
+                    hint)
         for key, attr in schema.items():
             if key not in body:
                 if attr.required:
-                    raise where.error(f"target '{name}' misses required attribute '{key}' of rule "
+                    raise where.error(f"target {excerpt(name)} misses required attribute '{key}' of rule "
                                       f"'{rule_name}'", hint=attr.doc or None)
                 attrs[key] = attr.empty()
                 continue
             value_where = Where(file, body.line_of(key))
             ctx = ValidationContext(package, value_where, self._source_exists,
-                                    lambda: self._package_listing(package))
+                                    lambda: self._package_listing(package), body.text_of(key))
             value = validate_value(key, attr, body[key], ctx)
             attrs[key] = value
             deps.extend(_dependencies(key, value, body[key], value_where))

@@ -1,10 +1,12 @@
 """Attribute schemas: what a rule accepts, and the validation that turns YAML into typed values."""
 from __future__ import annotations
 
+import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
-from .errors import BfError, did_you_mean
+from .errors import BfError, clip, describe_value, did_you_mean, excerpt
 from .labels import Label, is_label, parse_label
 
 # Attribute kinds, with the YAML shape each expects (used in error messages and the docs).
@@ -13,7 +15,7 @@ KINDS = {
     "int": "an integer",
     "bool": "true or false",
     "string_list": "a list of strings",
-    "string_dict": "a mapping of strings to strings",
+    "string_dict": "a mapping of names to strings or numbers",
     "label": "a target label (//pkg:name or :name)",
     "label_list": "a list of target labels",
     "source": "a source file (path relative to the package folder) or a target label",
@@ -72,6 +74,9 @@ class ValidationContext:
     where: Where
     source_exists: Callable[[str], bool]
     package_files: Callable[[], Sequence[str]] = field(default=lambda: ())
+    # The value as written in the YAML file, when it is a number, true/false or a date: the
+    # "quote it" hint shows it as the user wrote it (1.10, yes), not as Python reads it.
+    raw_text: Optional[str] = None
 
 
 # How each kind is written, for the hint of a type error.
@@ -80,99 +85,219 @@ EXAMPLES = {
     "string_dict": "{KEY: value}", "label": "//pkg:target", "label_list": '["//pkg:a", ":b"]',
     "source": "file.c", "source_list": "[a.c, b.c]",
 }
+_LIST_KINDS = ("string_list", "label_list", "source_list")
 
 
-def _type_error(name: str, attr: Attr, value: Any, where: Where) -> BfError:
-    got = type(value).__name__ if value is not None else "nothing"
-    example = f"write it like '{name}: {EXAMPLES[attr.kind]}'"
-    return where.error(f"attribute '{name}' must be {KINDS[attr.kind]}, got {got} {value!r}",
-                       hint=f"{attr.doc}; {example}" if attr.doc else example)
+def _yaml_scalar(text: str, numbers_ok: bool = False) -> str:
+    """text as a YAML flow item: plain when that reads back as the same string (or, with
+    numbers_ok, as a number whose text it is), else double-quoted."""
+    import json
+
+    from .yamlload import load_yaml
+
+    try:
+        read = load_yaml(f"[{text}]", "<hint>") if text and text == text.strip() else None
+    except BfError:
+        read = None
+    plain = read == [text] or (numbers_ok and isinstance(read, list) and len(read) == 1
+                                and _is_number(read[0]) and str(read[0]) == text)
+    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
-def _as_label(text: Any, name: str, attr: Attr, ctx: ValidationContext) -> Label:
+def _quote_hint(name: Optional[str], value: Any, ctx: ValidationContext) -> str:
+    """'quote it: NAME: "TEXT"' (or 'quote it: "TEXT"' without a name), with the text as
+    written when the loader kept it."""
+    text = ctx.raw_text if ctx.raw_text is not None else (
+        "true" if value is True else "false" if value is False else str(value))
+    text = clip(text, 40)
+    if value is None:
+        return "an empty value is null in YAML: write the text, or remove the attribute"
+    if isinstance(value, bool):
+        why = "YAML reads a bare yes, no, on, off, true or false as a boolean"
+    elif isinstance(value, datetime.date):
+        why = "YAML reads it as a date"
+    else:
+        why = "YAML reads it as a number"
+    return f'quote it: {name + ": " if name else ""}"{text}" ({why})'
+
+
+def _type_error(name: str, attr: Attr, value: Any, ctx: ValidationContext,
+                item: Optional[int] = None) -> BfError:
+    """Type errors quote at most a short excerpt of the value and name YAML shapes, never
+    Python types."""
+    expected = KINDS[attr.kind]
+    if attr.values is not None and attr.kind not in _LIST_KINDS:
+        expected = "one of " + ", ".join(repr(v) for v in attr.values)
+    got = describe_value(value)
+    where = f"item {item + 1} of attribute '{name}'" if item is not None else f"attribute '{name}'"
+    if item is not None:
+        expected = {"string_list": "a string", "label_list": "a target label (//pkg:name or :name)",
+                    "source_list": KINDS["source"]}.get(attr.kind, expected)
+    message = f"{where} must be {expected}, got {got}"
+    scalar = value is None or isinstance(value, (bool, int, float, datetime.date))
+    if attr.values is not None and not isinstance(value, (list, dict)):
+        hint = did_you_mean(str(value), [str(v) for v in attr.values]) or \
+            f"write one of them, e.g. '{name}: {attr.values[0]}'"
+    elif scalar and attr.kind in ("string", "source"):
+        hint = _quote_hint(name, value, ctx)
+    elif scalar and item is not None and attr.kind in ("string_list", "source_list"):
+        hint = _quote_hint(None, value, ctx)
+    elif attr.kind in _LIST_KINDS and isinstance(value, str) and item is None:
+        hint = f"write it as a list: {name}: [{_yaml_scalar(clip(value, 40))}]"
+    elif attr.kind == "string_dict" and isinstance(value, list) and value and \
+            all(isinstance(v, str) and "=" in v for v in value):
+        pairs = [v.split("=", 1) for v in value[:3]]
+        more = ", ..." if len(value) > 3 else ""
+        hint = "write it as a mapping: " + name + ": {" + ", ".join(
+            f"{_yaml_scalar(clip(k, 30))}: {_yaml_scalar(clip(v, 30), True)}" for k, v in pairs) + \
+            more + "}"
+    elif attr.kind == "int" and isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        hint = f"remove the quotes: {name}: {value.strip()}"
+    else:
+        hint = f"write it like '{name}: {EXAMPLES[attr.kind]}'"
+    if attr.doc:
+        hint = f"{attr.doc}; {hint}"
+    return ctx.where.error(message, hint=hint)
+
+
+def _as_label(text: Any, name: str, attr: Attr, ctx: ValidationContext,
+              item: Optional[int] = None) -> Label:
     if not isinstance(text, str) or not is_label(text):
-        raise _type_error(name, attr, text, ctx.where)
+        raise _type_error(name, attr, text, ctx, item)
     try:
         return parse_label(text, ctx.package)
     except BfError as exc:
         raise ctx.where.error(exc.message, exc.hint) from None
 
 
-def _as_source(text: Any, name: str, attr: Attr, ctx: ValidationContext):
+def _control_character(text: str) -> Optional[str]:
+    """The first control character of text (newline, tab, NUL, DEL, U+2028...), or None."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return char
+    return None
+
+
+def _as_source(text: Any, name: str, attr: Attr, ctx: ValidationContext,
+               item: Optional[int] = None):
     if not isinstance(text, str) or not text:
-        raise _type_error(name, attr, text, ctx.where)
+        raise _type_error(name, attr, text, ctx, item)
     if is_label(text):
         try:
             return parse_label(text, ctx.package)
         except BfError as exc:
             raise ctx.where.error(exc.message, exc.hint) from None
+    bad = _control_character(text)
+    if bad is not None:
+        raise ctx.where.error(
+            f"attribute '{name}': file name {excerpt(text)} holds the control character "
+            f"{bad!r} (U+{ord(bad):04X})",
+            hint="file names may not hold control characters (newline, tab, NUL...); rename the "
+                 "file (spaces, quotes, '$', '#' and non-ASCII letters are fine)")
     if text.startswith("/") or ".." in text.split("/"):
-        raise ctx.where.error(f"source '{text}' must stay inside its package folder",
+        raise ctx.where.error(f"source {excerpt(text)} must stay inside its package folder",
                               hint="use a path relative to the package folder, or a label")
     path = f"{ctx.package}/{text}" if ctx.package else text
     if not ctx.source_exists(path):
         hint = did_you_mean(text, ctx.package_files()) or (
             "create the file, fix the path (relative to the package folder), "
             "or name a target that generates it with ':name'")
-        raise ctx.where.error(f"attribute '{name}': source file '{path}' does not exist", hint)
+        raise ctx.where.error(f"attribute '{name}': source file {excerpt(path)} does not exist", hint)
     return SourceFile(path)
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def validate_value(name: str, attr: Attr, value: Any, ctx: ValidationContext) -> Any:
-    """Check one attribute value against its Attr and return the typed value."""
+    """Check one attribute value against its Attr and return the typed value.
+
+    The type rule (docs/write-a-rule.md, "Attribute types"): a string attribute and the items of
+    a string list take YAML strings only, never a number, true/false, a date or an empty value
+    (quote it); a string_dict maps names to strings or numbers (a number becomes its decimal
+    text); a list attribute takes a list, never a lone string."""
     kind = attr.kind
     if kind == "string":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            raise _type_error(name, attr, value, ctx.where)
+        if not _is_text(value):
+            raise _type_error(name, attr, value, ctx)
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _type_error(name, attr, value, ctx.where)
+            raise _type_error(name, attr, value, ctx)
     elif kind == "bool":
         if not isinstance(value, bool):
-            raise _type_error(name, attr, value, ctx.where)
+            raise _type_error(name, attr, value, ctx)
     elif kind == "string_list":
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
-            raise _type_error(name, attr, value, ctx.where)
-        value = [str(v) for v in value]
+        if not isinstance(value, list):
+            raise _type_error(name, attr, value, ctx)
+        for index, item in enumerate(value):
+            if not _is_text(item):
+                raise _type_error(name, attr, item, _item_ctx(ctx, value, index), item=index)
+        value = list(value)
     elif kind == "string_dict":
         if not isinstance(value, dict):
-            raise _type_error(name, attr, value, ctx.where)
+            raise _type_error(name, attr, value, ctx)
         for key, item in value.items():
-            if isinstance(item, bool) or item is None:
-                raise ctx.where.error(f"attribute '{name}': value of '{key}' is {item!r}, not a string",
-                                      hint="quote it: YAML reads a bare on/off/yes/no/true/false as a "
-                                           "boolean and an empty value as null")
+            key_ctx = _key_ctx(ctx, value, key)
+            if not _is_text(key):
+                written = getattr(value, "key_text", lambda _: None)(key)
+                raise key_ctx.where.error(
+                    f"attribute '{name}': the name {excerpt(key)} must be a string",
+                    hint=_quote_hint(None, key, _raw_ctx(key_ctx, written)))
+            if not (_is_text(item) or _is_number(item)):
+                raise key_ctx.where.error(
+                    f"attribute '{name}': the value of {excerpt(key)} must be a string or a number, "
+                    f"got {describe_value(item)}",
+                    hint=_quote_hint(str(key), item, _raw_ctx(key_ctx, _text_of(value, key))))
         value = {str(k): str(v) for k, v in value.items()}
     elif kind == "label":
         value = _as_label(value, name, attr, ctx)
     elif kind == "label_list":
         if not isinstance(value, list):
-            raise _type_error(name, attr, value, ctx.where)
-        value = [_as_label(item, name, attr, _item_ctx(ctx, value, i)) for i, item in enumerate(value)]
+            raise _type_error(name, attr, value, ctx)
+        value = [_as_label(item, name, attr, _item_ctx(ctx, value, i), i) for i, item in enumerate(value)]
     elif kind == "source":
         value = _as_source(value, name, attr, ctx)
     elif kind == "source_list":
-        if isinstance(value, str):
-            value = [value]
         if not isinstance(value, list):
-            raise _type_error(name, attr, value, ctx.where)
-        value = [_as_source(item, name, attr, _item_ctx(ctx, value, i)) for i, item in enumerate(value)]
+            raise _type_error(name, attr, value, ctx)
+        value = [_as_source(item, name, attr, _item_ctx(ctx, value, i), i) for i, item in enumerate(value)]
     if attr.values is not None:
         items = value if isinstance(value, list) else [value]
         for item in items:
             if item not in attr.values:
                 allowed = ", ".join(repr(v) for v in attr.values)
-                hint = did_you_mean(str(item), [str(v) for v in attr.values]) or f"allowed: {allowed}"
-                raise ctx.where.error(f"attribute '{name}' does not accept {item!r}; allowed: {allowed}", hint)
+                hint = did_you_mean(str(item), [str(v) for v in attr.values]) or \
+                    "write one of the allowed values"
+                raise ctx.where.error(f"attribute '{name}' does not accept {excerpt(item)}; "
+                                      f"allowed: {allowed}", hint)
     return value
+
+
+def _text_of(container: Any, key: Any) -> Optional[str]:
+    """The YAML text of a non-string scalar of container, as the loader kept it, or None."""
+    text_of = getattr(container, "text_of", None)
+    return text_of(key) if text_of else None
+
+
+def _raw_ctx(ctx: ValidationContext, raw_text: Optional[str]) -> ValidationContext:
+    return ValidationContext(ctx.package, ctx.where, ctx.source_exists, ctx.package_files, raw_text)
+
+
+def _key_ctx(ctx: ValidationContext, mapping: Any, key: Any) -> ValidationContext:
+    line = mapping.line_of(key) if hasattr(mapping, "line_of") else ctx.where.line
+    return ValidationContext(ctx.package, Where(ctx.where.file, line), ctx.source_exists,
+                             ctx.package_files, None)
 
 
 def _item_ctx(ctx: ValidationContext, items: Any, index: int) -> ValidationContext:
     line = items.line_of(index) if hasattr(items, "line_of") else ctx.where.line
     return ValidationContext(ctx.package, Where(ctx.where.file, line), ctx.source_exists,
-                             ctx.package_files)
+                             ctx.package_files, _text_of(items, index))
 
 
 def describe_attrs(attrs: dict) -> str:

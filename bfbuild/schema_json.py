@@ -20,21 +20,22 @@ TARGET_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$"  # bfbuild.labels._NAME_RE
 LABEL = r"^(//|:)"  # bfbuild.labels.is_label
 RULE_PREFIX = "rule-"  # $defs/rule-<name>: the schema of one rule's targets
 
-# The JSON shape of each attribute kind, as bfbuild.schema.validate_value accepts it: a string
-# attribute also takes a number (YAML reads 0.8 as one), lists of strings take integers.
-_STRING = {"type": ["string", "number"]}
+# The JSON shape of each attribute kind, as bfbuild.schema.validate_value accepts it (the type
+# rule of docs/write-a-rule.md): a string attribute and the items of a string list take strings
+# only, a string_dict's values may also be numbers, a list attribute takes a list only.
+_STRING = {"type": "string"}
 _SOURCE = {"type": "string", "minLength": 1}
 _LABEL = {"type": "string", "pattern": LABEL}
 _SHAPES = {
     "string": _STRING,
     "int": {"type": "integer"},
     "bool": {"type": "boolean"},
-    "string_list": {"type": "array", "items": {"type": ["string", "integer"]}},
-    "string_dict": {"type": "object", "additionalProperties": _STRING},
+    "string_list": {"type": "array", "items": _STRING},
+    "string_dict": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
     "label": _LABEL,
     "label_list": {"type": "array", "items": _LABEL},
     "source": _SOURCE,
-    "source_list": {"anyOf": [_SOURCE, {"type": "array", "items": _SOURCE}]},
+    "source_list": {"type": "array", "items": _SOURCE},
 }
 _LISTS = {"string_list", "label_list", "source_list"}
 assert set(_SHAPES) == set(KINDS), "every attribute kind needs a JSON shape"

@@ -282,12 +282,13 @@ def test_source_outside_the_package_is_refused(make_workspace, run_cli):
 
 
 @pytest.mark.parametrize("attr, value, expected", [
-    ("level", '"high"', "attribute 'level' must be an integer, got str 'high'"),
-    ("level", "true", "attribute 'level' must be an integer, got bool True"),
-    ("verbose", "1", "attribute 'verbose' must be true or false, got int 1"),
-    ("deps", '"//lib:base"', "attribute 'deps' must be a list of target labels, got str '//lib:base'"),
-    ("deps", '["base"]', "attribute 'deps' must be a list of target labels, got str 'base'"),
-    ("mode", "[fast]", "attribute 'mode' must be a string, got LocatedList ['fast']"),
+    ("level", '"high"', "attribute 'level' must be an integer, got a string 'high'"),
+    ("level", "true", "attribute 'level' must be an integer, got the boolean true"),
+    ("verbose", "1", "attribute 'verbose' must be true or false, got an integer 1"),
+    ("deps", '"//lib:base"', "attribute 'deps' must be a list of target labels, got a string '//lib:base'"),
+    ("deps", '["base"]', "item 1 of attribute 'deps' must be a target label (//pkg:name or :name), "
+                         "got a string 'base'"),
+    ("mode", "[fast]", "attribute 'mode' must be one of 'fast', 'small', got a list ['fast']"),
 ])
 def test_wrong_attribute_type(make_workspace, run_cli, attr, value, expected):
     target = f"bad:\n  rule: gen\n  {attr}: {value}\n"
