@@ -126,9 +126,12 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     verbose = "-v" in argv or "--verbose" in argv
+    missing_output = _missing_output_dir()
     try:
         return _main(argv)
     except BfError as exc:
+        if exc.exit_code == EXIT_USAGE and missing_output is not None:
+            _remove_lock_only_output_dir(missing_output)
         if verbose:
             traceback.print_exc()
         print(f"bfbuild: {'FAILED' if exc.exit_code == EXIT_FAILED else 'error'}: {exc}", file=sys.stderr)
@@ -138,6 +141,39 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("bfbuild: interrupted", file=sys.stderr)
         return 130
+
+
+def _missing_output_dir():
+    """bfout/ of the workspace around the current folder when it does not exist yet, else None."""
+    from .workspace import find_root
+
+    try:
+        out = find_root() / OUTPUT_DIR
+    except (BfError, OSError):
+        return None
+    return None if out.exists() else out
+
+
+def _remove_lock_only_output_dir(out) -> None:
+    """Bad input changes nothing in bfout/: when this command created it and it holds only the
+    workspace lock (taken before the input was read), remove it again."""
+    import fcntl
+
+    from .lock import LOCK_NAME
+
+    try:
+        if os.listdir(out) != [LOCK_NAME]:
+            return
+        with open(out / LOCK_NAME, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another bfbuild has started meanwhile: the folder is its now
+            if os.fstat(handle.fileno()).st_size == 0:
+                os.unlink(out / LOCK_NAME)
+                os.rmdir(out)
+    except OSError:
+        pass
 
 
 def _fast_noop(argv: List[str]) -> Optional[int]:
