@@ -1,0 +1,174 @@
+"""Hostile inputs: file names SCons would expand, and action caches holding malformed or unsafe
+entries (in a local folder and on a real nginx on loopback). Names reach SCons literally; a bad
+cache entry costs one warning line naming the action, and the build is byte-identical to a build
+without any cache."""
+import json
+import shutil
+
+import pytest
+
+from .conftest import copy_workspace
+from .test_remote_cache import cache_server  # noqa: F401  (the nginx fixture)
+
+pytestmark = pytest.mark.slow
+
+IMAGE = "bfout/i686-off-clang/images/tinyllama/tinyllama.img"
+DISK = "bfout/i686-off-clang/apps/tinyllama/data_disk/data_disk.img"
+# module -> the name its source file gets
+HOSTILE_SOURCES = {
+    "sum": '${__import__("os").system("touch pwned")}.c',
+    "fibonacci": "v$TARGET${SOURCE}.c",
+    "compute": "#hash 'q\"uote $(echo x).c",
+    "primes": "ünï cödé ;&|.c",
+}
+HOSTILE_HEADER = "h$HOME #x y.h"
+
+
+def _rename_source(ws, module, new_name):
+    folder = ws.path(f"modules/{module}")
+    (folder / f"{module}.c").rename(folder / new_name)
+    ws.edit(f"modules/{module}/BUILD.yaml", f"srcs: [{module}.c]", f"srcs: [{json.dumps(new_name)}]")
+
+
+def test_hostile_file_names_reach_the_compiler_literally_and_boot(tmp_path):
+    ws = copy_workspace(tmp_path / "w$HOME #1 ${x}" / "ws")  # a hostile workspace folder too
+    for module, name in HOSTILE_SOURCES.items():
+        _rename_source(ws, module, name)
+    # A header with `$`, `#` and a space, found through the depfile (escaped there as make does).
+    ws.path(f"modules/sum/{HOSTILE_HEADER}").write_text("#define BF_HOSTILE_EXTRA 0\n")
+    ws.edit(f"modules/sum/{HOSTILE_SOURCES['sum']}", "#include", f'#include "{HOSTILE_HEADER}"\n#include')
+
+    proc = ws.bfbuild("test", "//images:tinyllama_boot_test", check=0)
+    assert "PASSED" in proc.stdout or "passed" in proc.stdout
+    assert not list(tmp_path.rglob("pwned")), "a file name ran Python"
+    for module, name in HOSTILE_SOURCES.items():
+        obj = ws.path(f"bfout/i686-any-clang/modules/{module}/{module}/obj/{name[:-2]}.o")
+        assert obj.exists(), obj
+
+    # The header is a tracked dependency: editing it recompiles exactly its includer.
+    ws.path(f"modules/sum/{HOSTILE_HEADER}").write_text("#define BF_HOSTILE_EXTRA 1\n")
+    ws.bfbuild("build", "//images:tinyllama", check=0)
+    compiled = [r["outputs"][0] for r in ws.executed() if r["mnemonic"] == "CC" and not r.get("cache")]
+    assert len(compiled) == 1 and compiled[0].endswith(HOSTILE_SOURCES["sum"][:-2] + ".o"), compiled
+
+
+# -- hostile cache entries ------------------------------------------------------------------
+
+def _entries(folder):
+    """(path, parsed JSON) of every action entry and manifest under an ac/ folder."""
+    for path in sorted((folder / "ac").rglob("*")):
+        if path.is_file():
+            yield path, json.loads(path.read_bytes())
+
+
+def _mutate_outputs(folder, change):
+    for path, data in _entries(folder):
+        if "outputs" in data:
+            for entry in data["outputs"]:
+                change(entry)
+            path.write_text(json.dumps(data))
+
+
+def _drop_sha(entry):
+    entry.pop("sha256")
+
+
+def _int_sha(entry):
+    entry["sha256"] = 12345
+
+
+def _escape_path(entry):
+    entry["path"] = "../../etc/passwd"
+
+
+def _negative_size(entry):
+    entry["size"] = -1
+
+
+def _dev_zero_manifest(folder):
+    for path, data in _entries(folder):
+        if "headers" in data:
+            path.write_text(json.dumps({"headers": ["/dev/zero", *data["headers"]]}))
+
+
+def _dotdot_manifest(folder):
+    for path, data in _entries(folder):
+        if "headers" in data:
+            path.write_text(json.dumps({"headers": ["../../../../../../dev/zero"]}))
+
+
+def _missing_blobs(folder):
+    for path in (folder / "cas").rglob("*"):
+        if path.is_file():
+            path.unlink()
+
+
+def _garbage(folder):
+    for path, data in _entries(folder):
+        if "outputs" in data:
+            path.write_bytes(b"\xff\xfe not json \x00")
+
+
+def _huge(folder):
+    for path, data in _entries(folder):
+        if "outputs" in data:
+            path.write_bytes(b" " * (2 << 20) + json.dumps(data).encode())
+
+
+CASES = {
+    "entry without sha256": lambda f: _mutate_outputs(f, _drop_sha),
+    "sha256 given as a number": lambda f: _mutate_outputs(f, _int_sha),
+    "output path outside the workspace": lambda f: _mutate_outputs(f, _escape_path),
+    "negative size": lambda f: _mutate_outputs(f, _negative_size),
+    "manifest naming /dev/zero": _dev_zero_manifest,
+    "manifest climbing out with ..": _dotdot_manifest,
+    "entries pointing at missing blobs": _missing_blobs,
+    "entry that is not JSON": _garbage,
+    "entry larger than the bound": _huge,
+}
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    """A local cache filled by one clean build, and the images of a build without any cache."""
+    base = tmp_path_factory.mktemp("filled")
+    ws = copy_workspace(base / "fill")
+    ws.bfbuild("build", "//images:tinyllama", check=0)
+    plain = copy_workspace(base / "plain")
+    plain.bfbuild("build", "//images:tinyllama", "--no-cache", check=0)
+    return base / "fill-cache", {p: plain.path(p).read_bytes() for p in (IMAGE, DISK)}
+
+
+def _check_rebuilt(ws, proc, reference, case):
+    assert "cache: discarded the entry of " in proc.stdout, (case, proc.stdout[-3000:])
+    assert "Traceback" not in proc.stdout + proc.stderr
+    for path, data in reference.items():
+        assert ws.path(path).read_bytes() == data, (case, path)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_hostile_local_cache_entry_is_discarded_and_the_action_runs(tmp_path, filled, case):
+    cache, reference = filled
+    ws = copy_workspace(tmp_path / "ws")
+    shutil.copytree(cache, tmp_path / "ws-cache")  # the cache this workspace's builds use
+    CASES[case](tmp_path / "ws-cache")
+    proc = ws.bfbuild("build", "//images:tinyllama", check=0, timeout=300)
+    _check_rebuilt(ws, proc, reference, case)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_hostile_remote_cache_entry_is_discarded_and_the_action_runs(tmp_path, filled,
+                                                                       cache_server, case):
+    cache, reference = filled
+    url, root = cache_server
+    # nginx serves ac/<key> and cas/<digest>; the local layout adds a two-letter folder.
+    for kind in ("ac", "cas"):
+        (root / kind).mkdir()
+        for path in (cache / kind).rglob("*"):
+            if path.is_file():
+                shutil.copy(path, root / kind / path.name)
+    CASES[case](root)
+    ws = copy_workspace(tmp_path / "ws")
+    proc = ws.bfbuild("build", "//images:tinyllama", "--no-cache", "--remote-cache", url,
+                      check=0, timeout=300)
+    _check_rebuilt(ws, proc, reference, case)
