@@ -2,177 +2,48 @@
 """Turn bfbuild's analysed action graph (bfout/.bfbuild/graph.json) into the build files a careful
 user would write by hand for the same commands:
 
-* an SConstruct: one ``env.Command`` per action (the argv as one shell-quoted command string, the
-  same inputs and outputs), ``Decider('content')``, and header dependencies through
-  ``env.ParseDepends`` on each depfile (SCons' own C scanner does not know the -I folders and
-  defines of every command, so it would not be equivalent);
-* a Makefile: one rule per action (``outputs: inputs``; several outputs become a grouped target
-  ``&:``, GNU make >= 4.3), the command as recipe, ``-include`` of the depfiles for header
-  dependencies and ``mkdir -p`` of the output folders (order-only prerequisites).
+* an SConstruct (export_scons.py): one ``env.Command`` per action, ``Decider('content')``, header
+  dependencies through ``env.ParseDepends`` on each depfile;
+* a Makefile (export_make.py): one rule per action (several outputs become a grouped target
+  ``&:``, GNU make >= 4.3), ``-include`` of the depfiles, ``mkdir -p`` of the output folders;
+* a build.ninja (export_ninja.py): one build edge per action, depfiles read with ``deps = gcc``.
 
-Both write straight to the final output paths, as make and SCons normally do (bfbuild writes under
-``.bftmp/`` and renames). Python steps (``argv`` null) become a ``python3 -c`` command calling the
-same function with the same inputs, outputs and parameters.
+All write straight to the final output paths, as make, SCons and ninja normally do (bfbuild writes
+under ``.bftmp/`` and renames). Python steps (``argv`` null) become a ``python3 -c`` command
+calling the same function with the same inputs, outputs and parameters (export_common.py).
 
 Optionally the compile actions (mnemonic ``CC``) are run through ``bench/count_cc.sh``, which
 appends a line to a counter file and then runs the real compiler, so that a benchmark can count
 compiler invocations.
 
-Usage: python bench/export.py GRAPH [--makefile PATH] [--sconstruct PATH]
+Usage: python bench/export.py GRAPH [--makefile PATH] [--sconstruct PATH] [--ninja PATH]
                               [--python PY] [--count-cc COUNTER_FILE]
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shlex
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-COUNT_CC = BENCH / "count_cc.sh"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from export_common import action_argv, base_environment, load_graph  # noqa: E402,F401
+from export_make import makefile_text  # noqa: E402
+from export_ninja import ninja_text  # noqa: E402
+from export_scons import sconstruct_text  # noqa: E402
 
-# The Python-step runner of the brief, verbatim: module:function, inputs, outputs, params.
-STEP_SCRIPT = ('import json,sys; from importlib import import_module; m,f=sys.argv[1].split(":"); '
-               'getattr(import_module(m),f)(inputs=json.loads(sys.argv[2]), '
-               'outputs=json.loads(sys.argv[3]), params=json.loads(sys.argv[4]))')
-
-# The fixed environment bfbuild gives every action (bfbuild/engine/steps.py), plus the PYTHONPATH
-# its engine sets so that Python steps import this checkout's modules.
-def base_environment() -> Dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
-           "SOURCE_DATE_EPOCH": "0", "PYTHONPATH": str(REPO)}
-    if "HOME" in os.environ:
-        env["HOME"] = os.environ["HOME"]
-    return env
-
-
-def load_graph(path: os.PathLike) -> Dict:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def action_argv(spec: Dict, python: str, counter: Optional[str] = None) -> List[str]:
-    """The command line that does the action's work, writing to the final output paths."""
-    if spec.get("argv") is None:
-        return [python, "-c", STEP_SCRIPT, spec["function"], json.dumps(spec["inputs"]),
-                json.dumps(spec["outputs"]), spec.get("params") or "{}"]
-    argv = list(spec["argv"])
-    if counter and spec["mnemonic"] == "CC":
-        argv = ["/bin/sh", str(COUNT_CC), counter] + argv
-    return argv
-
-
-def _check_path(path: str) -> str:
-    """Paths go unquoted into make rules; refuse the few characters that would break them."""
-    bad = [c for c in " \t\n:#%$;=\\" if c in path]
-    if bad:
-        raise ValueError(f"path {path!r} contains {bad!r}, which a Makefile rule cannot hold")
-    return path
-
-
-def make_escape(text: str) -> str:
-    return text.replace("$", "$$")
-
-
-# ---------------------------------------------------------------------------------------- SCons
-
-def sconstruct_text(graph: Dict, python: str, counter: Optional[str] = None,
-                    source: str = "graph.json") -> str:
-    base = base_environment()
-    lines = [
-        f"# Plain SCons for the bfbuild action graph {source}; generated by bench/export.py.",
-        "# One env.Command per action, content signatures, header dependencies from the",
-        "# depfiles the compilers wrote (env.ParseDepends), outputs written in place.",
-        "",
-        f"BASE_ENV = {base!r}",
-        "env = Environment(tools=[], ENV=dict(BASE_ENV))",
-        "env.Decider('content')",
-        "",
-        "",
-        "def command(targets, sources, cmd, extra_env=None):",
-        "    kw = {'ENV': dict(BASE_ENV, **extra_env)} if extra_env else {}",
-        "    # The constant command string display lets the benchmark count the actions run.",
-        "    return env.Command(targets, sources, Action(cmd, cmdstr='@@run $TARGET'), **kw)",
-        "",
-        "",
-    ]
-    for spec in graph["actions"]:
-        cmd = shlex.join(action_argv(spec, python, counter)).replace("$", "$$")
-        extra = dict(spec.get("env") or {})
-        lines.append(f"# {spec['mnemonic']} {spec['owner']} ({spec['config']})")
-        call = f"command({spec['outputs']!r}, {spec['inputs']!r}, {cmd!r}"
-        lines.append(call + (f", {extra!r})" if extra else ")"))
-        if spec.get("depfile"):
-            lines.append(f"env.ParseDepends({spec['depfile']!r})")
-    lines += ["", f"Default({list(graph['goals'])!r})", ""]
-    return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------------------- make
-
-def makefile_text(graph: Dict, python: str, counter: Optional[str] = None,
-                  source: str = "graph.json") -> str:
-    base = base_environment()
-    lines = [
-        f"# Make for the bfbuild action graph {source}; generated by bench/export.py.",
-        "# One rule per action, header dependencies from the compilers' depfiles (-include),",
-        "# output folders made by order-only prerequisites.",
-        "MAKEFLAGS += --no-builtin-rules",
-        ".SUFFIXES:",
-        ".DELETE_ON_ERROR:",
-        "SHELL := /bin/sh",
-    ]
-    for name, value in base.items():
-        lines.append(f"export {name} := {make_escape(value)}")
-    goals = " ".join(_check_path(g) for g in graph["goals"])
-    lines += ["", ".PHONY: all", ".DEFAULT_GOAL := all", f"all: {goals}", ""]
-    folders = set()
-    depfiles = []
-    for spec in graph["actions"]:
-        depfile = spec.get("depfile")
-        # The depfile is a side product of the compile, as in the usual -MD idiom: not a target.
-        targets = [_check_path(o) for o in spec["outputs"] if o != depfile] or \
-            [_check_path(o) for o in spec["outputs"]]
-        dirs = sorted({os.path.dirname(o) for o in spec["outputs"] if os.path.dirname(o)})
-        folders.update(dirs)
-        separator = "&:" if len(targets) > 1 else ":"
-        prerequisites = " ".join(_check_path(i) for i in spec["inputs"])
-        order_only = f" | {' '.join(dirs)}" if dirs else ""
-        argv = action_argv(spec, python, counter)
-        extra = spec.get("env") or {}
-        if extra:
-            argv = ["env"] + [f"{k}={v}" for k, v in extra.items()] + argv
-        lines.append(f"# {spec['mnemonic']} {spec['owner']} ({spec['config']})")
-        lines.append(f"{' '.join(targets)} {separator} {prerequisites}{order_only}".replace("  ", " "))
-        lines.append("\t" + make_escape(shlex.join(argv)))
-        lines.append("")
-        if depfile:
-            depfiles.append(_check_path(depfile))
-    if folders:
-        lines.append(f"{' '.join(sorted(folders))}:")
-        lines.append("\tmkdir -p $@")
-        lines.append("")
-    lines.append("# Header dependencies recorded by the previous build (absent on a clean build).")
-    for depfile in depfiles:
-        lines.append(f"-include {depfile}")
-    lines.append("")
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------------------------------------ CLI
 
 def write(graph_path: os.PathLike, makefile: Optional[os.PathLike] = None,
           sconstruct: Optional[os.PathLike] = None, python: str = sys.executable,
-          counter: Optional[str] = None) -> Dict:
+          counter: Optional[str] = None, ninja: Optional[os.PathLike] = None) -> Dict:
     graph = load_graph(graph_path)
     if makefile:
         Path(makefile).write_text(makefile_text(graph, python, counter, str(graph_path)))
     if sconstruct:
         Path(sconstruct).write_text(sconstruct_text(graph, python, counter, str(graph_path)))
+    if ninja:
+        Path(ninja).write_text(ninja_text(graph, python, counter, str(graph_path)))
     return graph
 
 
@@ -181,15 +52,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("graph", help="bfout/.bfbuild/graph.json")
     parser.add_argument("--makefile", help="write a Makefile here")
     parser.add_argument("--sconstruct", help="write an SConstruct here")
+    parser.add_argument("--ninja", help="write a build.ninja here")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter for Python steps (default: this one)")
     parser.add_argument("--count-cc", metavar="FILE",
                         help="run CC actions through bench/count_cc.sh, counting into FILE")
     args = parser.parse_args(argv)
-    if not (args.makefile or args.sconstruct):
-        parser.error("nothing to write: give --makefile and/or --sconstruct")
+    if not (args.makefile or args.sconstruct or args.ninja):
+        parser.error("nothing to write: give --makefile, --sconstruct and/or --ninja")
     counter = os.path.abspath(args.count_cc) if args.count_cc else None
-    graph = write(args.graph, args.makefile, args.sconstruct, args.python, counter)
+    graph = write(args.graph, args.makefile, args.sconstruct, args.python, counter, args.ninja)
     print(f"{len(graph['actions'])} actions, {len(graph['goals'])} goals")
     return 0
 
