@@ -1,7 +1,7 @@
 """bfbuild: a Bazel-like build graph for unikernels.
 
-Loading reads YAML targets (bfbuild.loading), analysis turns them into actions through rule plugins
-(bfbuild.analysis), execution hands the action graph to SCons (bfbuild.engine).
+Loading reads YAML targets (bfbuild.loading.targets), analysis turns them into actions through rule plugins
+(bfbuild.analysis.analyzer), execution hands the action graph to SCons (bfbuild.engine).
 """
 __version__ = "0.1.0"
 

@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from .workspace import OUTPUT_DIR
+from bfbuild.layout import LOCK_FILE
 
-LOCK_NAME = ".lock"
+
 _held = []  # open lock files of this process
 
 
@@ -24,7 +24,7 @@ def held_lock_fds() -> tuple:
 
 class WorkspaceLock:
     def __init__(self, root: Path, command: str):
-        self.path = root / OUTPUT_DIR / LOCK_NAME
+        self.path = root / LOCK_FILE
         self.command = command
         self.handle = None
 
@@ -36,7 +36,7 @@ class WorkspaceLock:
         except BlockingIOError:
             self.handle.seek(0)
             holder = self.handle.read().strip() or "another bfbuild"
-            print(f"bfbuild: waiting for the workspace lock ({OUTPUT_DIR}/{LOCK_NAME}) held by "
+            print(f"bfbuild: waiting for the workspace lock ({LOCK_FILE}) held by "
                   f"{holder}", file=sys.stderr, flush=True)
             fcntl.flock(self.handle, fcntl.LOCK_EX)
         self.handle.seek(0)

@@ -22,8 +22,9 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-RECORD_DIR = "bfout/.bfbuild/noop"
-PENDING_JOURNAL = "bfout/.bfbuild/pending_outputs"  # bfbuild.engine.journal
+from bfbuild.digest import file_sha256_or_none
+
+from bfbuild.layout import BUILD_RECORD, NOOP_DIR as RECORD_DIR, PENDING_JOURNAL
 RACY_SECONDS = 2.0
 RECORD_VERSION = 2
 
@@ -43,14 +44,7 @@ def _record_path(root: Path, argv: List[str]) -> Path:
 
 
 def _sha256(path: str) -> Optional[str]:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:  # a folder, or gone
-        return None
-    return digest.hexdigest()
+    return file_sha256_or_none(path)  # None for a folder, or a file that is gone
 
 
 def check(root: Path, argv: List[str]) -> Optional[Dict]:
@@ -102,3 +96,31 @@ def write(root: Path, argv: List[str], files: Iterable[str], report: Dict) -> No
     tmp = record_file.with_name(record_file.name + f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(record))
     os.replace(tmp, record_file)
+
+
+def answer_if_unchanged(argv: List[str]) -> bool:
+    """Print the stored report of an identical earlier command when nothing it depended on
+    changed; False when the command must run."""
+    from bfbuild.errors import BfError
+    from bfbuild.lock import WorkspaceLock
+    from bfbuild.loading.workspace import find_root
+
+    started = time.time()
+    try:
+        root = find_root()
+    except BfError:
+        return False
+    if not _record_path(root, argv).exists():
+        return False  # never recorded: the lock (and bfout/) is not ours to create here
+    with WorkspaceLock(root, " ".join(argv)):
+        report = check(root, argv)
+        if report is None:
+            return False
+        record = root / BUILD_RECORD
+        if record.exists():
+            record.write_text("")
+    for line in report["lines"]:
+        print(line)
+    print(f"bfbuild: nothing changed since the last identical command: {report['actions']} "
+          f"action(s) up to date, engine not started, {time.time() - started:.3f}s")
+    return True

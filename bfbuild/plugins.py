@@ -6,21 +6,26 @@ import importlib
 import importlib.util
 import os
 import sys
-from typing import Dict
+from typing import Dict, List
 
 import pluggy
 
-from . import hookspecs
-from .errors import BfError, clip
-from .rules import Rule
-from .workspace import BUILD_FILE, Workspace
+import bfbuild.hookspecs as hookspecs
+from bfbuild.analysis import toolchains
+from bfbuild.errors import BfError, clip
+from bfbuild.loading.rules import Rule
+from bfbuild.analysis.configuration import Axis, sorted_axes
+from bfbuild.loading.workspace import BUILD_FILE, Workspace, check_root_keys
 
 ENTRY_POINT_GROUP = "bfbuild.plugins"
 
 
-def make_plugin_manager(workspace: Workspace = None) -> pluggy.PluginManager:
+def make_plugin_manager(workspace: Workspace = None, builtins=()) -> pluggy.PluginManager:
     manager = pluggy.PluginManager("bfbuild")
     manager.add_hookspecs(hookspecs)
+    manager.register(toolchains, name="bfbuild.toolchains")  # the core's own axis
+    for name, module in builtins:  # the core's own plugins (its commands), registered first
+        manager.register(module, name=name)
     try:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except KeyboardInterrupt:
@@ -34,6 +39,7 @@ def make_plugin_manager(workspace: Workspace = None) -> pluggy.PluginManager:
             module = _import_workspace_plugin(workspace, entry, index)
             if not manager.is_registered(module):
                 manager.register(module, name=f"workspace:{entry}")
+        check_workspace_settings(workspace, manager)
     return manager
 
 
@@ -91,30 +97,64 @@ def _failure_place(workspace: Workspace, exc: BaseException) -> str:
     return ""
 
 
-def collect_rules(manager: pluggy.PluginManager) -> Dict[str, Rule]:
-    rules: Dict[str, Rule] = {}
-    owners: Dict[str, str] = {}
-    for impl in manager.hook.bfbuild_register_rules.get_hookimpls():
-        plugin_name = impl.plugin_name
+def _call_each(manager: pluggy.PluginManager, hook_name: str):
+    """(plugin name, result) of every implementation of a hook, a failing plugin reported."""
+    for impl in getattr(manager.hook, hook_name).get_hookimpls():
         try:
-            registered = list(impl.function() or [])
+            result = impl.function()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
             code = impl.function.__code__
-            raise BfError(f"plugin '{plugin_name}' failed in bfbuild_register_rules: "
+            raise BfError(f"plugin '{impl.plugin_name}' failed in {hook_name}: "
                           f"{_what_happened(exc)}"
                           f"{_raise_place(exc) or f' (at {_short_path(code.co_filename)}:{code.co_firstlineno})'}",
                           hint="fix the plugin, or remove it") from exc
-        for rule in registered:
-            if not isinstance(rule, Rule):
-                raise BfError(f"plugin '{plugin_name}' registered {rule!r}, which is not a bfbuild.rules.Rule")
-            if rule.name in rules:
-                raise BfError(f"rule '{rule.name}' is registered twice: by '{owners[rule.name]}' "
-                              f"and by '{plugin_name}'", hint="rename one of the rules")
-            rules[rule.name] = rule
-            owners[rule.name] = plugin_name
-    return rules
+        yield impl.plugin_name, result
+
+
+def collect_named(manager, hook_name: str, kind: type, what: str) -> Dict[str, object]:
+    found: Dict[str, object] = {}
+    owners: Dict[str, str] = {}
+    for plugin_name, registered in _call_each(manager, hook_name):
+        for item in list(registered or []):
+            if not isinstance(item, kind):
+                raise BfError(f"plugin '{plugin_name}' registered {item!r}, which is not a "
+                              f"{kind.__module__}.{kind.__name__}")
+            if item.name in found:
+                raise BfError(f"{what} '{item.name}' is registered twice: by '{owners[item.name]}' "
+                              f"and by '{plugin_name}'", hint=f"rename one of the {what}s")
+            found[item.name] = item
+            owners[item.name] = plugin_name
+    return found
+
+
+def collect_rules(manager: pluggy.PluginManager) -> Dict[str, Rule]:
+    return collect_named(manager, "bfbuild_register_rules", Rule, "rule")
+
+
+def collect_axes(manager: pluggy.PluginManager) -> List[Axis]:
+    return sorted_axes(collect_named(manager, "bfbuild_axes", Axis, "configuration axis").values())
+
+
+def collect_mapping(manager: pluggy.PluginManager, hook_name: str) -> Dict[str, object]:
+    """The merged dicts of a hook returning {name: value} (workspace settings, scaffolds)."""
+    merged: Dict[str, object] = {}
+    for plugin_name, given in _call_each(manager, hook_name):
+        for key, value in (given or {}).items():
+            if key in merged:
+                raise BfError(f"'{key}' of {hook_name} is registered twice (again by '{plugin_name}')")
+            merged[key] = value
+    return merged
+
+
+def check_workspace_settings(workspace: Workspace, manager: pluggy.PluginManager) -> None:
+    """Root keys of BUILD.yaml: the core's, or one a plugin reads and checks."""
+    checks = collect_mapping(manager, "bfbuild_workspace_settings")
+    check_root_keys(workspace, checks)
+    for key, check in checks.items():
+        if key in workspace.settings:
+            check(workspace.settings[key], workspace.settings.line_of(key))
 
 
 def _raise_place(exc: BaseException) -> str:

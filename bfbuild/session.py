@@ -1,22 +1,25 @@
 """A session: the workspace loaded once, then analysed and built for the commands of the CLI."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .analysis import Analyzer, ConfiguredTarget
-from .configuration import AXES, Configuration, configuration_matrix, split_values
-from .engine import runner
-from .errors import BfError
-from .graph import ActionGraph, build_action_graph, reachable
-from .labels import Label, parse_pattern
-from .loading import Loader, TargetSet
-from .plugins import collect_rules, make_plugin_manager
-from .providers import DefaultInfo
-from .toolchains import Toolchains
-from .tools import ToolFinder
-from .workspace import BUILD_FILE, STATE_DIR, Workspace, load_workspace
+from bfbuild.analysis.analyzer import Analyzer
+from bfbuild.analysis.configured import ConfiguredTarget
+from bfbuild.analysis.configuration import (Configuration, check_defaults, configuration_matrix,
+                                            split_values)
+from bfbuild.engine import runner
+from bfbuild.errors import BfError
+from bfbuild.analysis.graph import ActionGraph, build_action_graph, reachable
+from bfbuild.labels import Label, parse_pattern
+from bfbuild.loading.targets import Loader, TargetSet
+from bfbuild.plugins import collect_axes, collect_rules, make_plugin_manager
+from bfbuild.analysis.providers import DefaultInfo
+from bfbuild.analysis.tools import ToolFinder
+from bfbuild.layout import BUILD_FILE, TOOLS_RECORD
+from bfbuild.loading.workspace import Workspace, load_workspace
 
 
 @dataclass
@@ -38,26 +41,41 @@ class Session:
         self.workspace = workspace or load_workspace(start)
         self.plugins = plugin_manager or make_plugin_manager(self.workspace)
         self.rules = collect_rules(self.plugins)
-        self.tools = ToolFinder(self.workspace.root / STATE_DIR / "tools.json")
-        self.toolchains = Toolchains(self.workspace, self.tools)
+        self.axes = collect_axes(self.plugins)
+        self.defaults = check_defaults(self.axes, self.workspace.settings.get("defaults"), BUILD_FILE)
+        self.tools = ToolFinder(self.workspace.root / TOOLS_RECORD)
         self.targets: TargetSet = Loader(self.workspace, self.rules).load_all()
         self.plugins.hook.bfbuild_loaded(targets=self.targets)
-        self.analyzer = Analyzer(self.targets, self.toolchains, str(self.workspace.root))
+        self.analyzer = Analyzer(self.targets, self.workspace, self.tools, self.axes)
         self.analyzer.settings = dict(self.workspace.settings)
 
     @property
     def root(self) -> Path:
         return self.workspace.root
 
+    def host_tool(self, program: str):
+        """A program every configuration shares (a `kind: host` toolchain file)."""
+        from bfbuild.analysis.toolchains import toolchains_of
+
+        return toolchains_of(self.analyzer).host_tool(program)
+
     def labels(self, patterns: Sequence[str]) -> List[Label]:
         return self.targets.match([parse_pattern(p) for p in patterns])
 
-    def configurations(self, cpu: Optional[str] = None, pgo: Optional[str] = None,
-                       toolchain: Optional[str] = None) -> List[Configuration]:
-        requested = {"cpu": split_values(cpu), "pgo": split_values(pgo),
-                     "toolchain": split_values(toolchain)}
-        known = {axis: self.analyzer.axis_values(axis) for axis in AXES}
-        return configuration_matrix(requested, self.workspace.defaults, known)
+    def configurations(self, requested: Optional[Dict[str, Optional[str]]] = None,
+                       **values: Optional[str]) -> List[Configuration]:
+        """The matrix of the requested values per axis ("haswell,i686"), defaults elsewhere."""
+        given = {**(requested or {}), **values}
+        unknown = set(given) - {axis.name for axis in self.axes}
+        if unknown:
+            raise BfError(f"no configuration axis {', '.join(sorted(unknown))}",
+                          hint=f"axes: {', '.join(axis.name for axis in self.axes)}")
+        wanted = {name: split_values(text) for name, text in given.items()}
+        known = {axis.name: self.analyzer.axis_values(axis.name) for axis in self.axes}
+        return configuration_matrix(self.axes, wanted, self.defaults, known)
+
+    def default_configuration(self) -> Configuration:
+        return self.configurations()[0]
 
     def analyse(self, labels: Sequence[Label], configs: Sequence[Configuration],
                 shard: Optional[Tuple[int, int]] = None) -> Analysis:
@@ -79,22 +97,25 @@ class Session:
         goals = list(dict.fromkeys(f for ct in top for f in ct.files()))
         graph = build_action_graph(top, goals)
         self.plugins.hook.bfbuild_analysis_finished(graph=graph)
-        self.tools.save()
         return Analysis(top, graph, per_config)
 
     def dependency_files(self, analysis: Analysis) -> List[str]:
         """Everything this build depended on, for the no-op record (bfbuild.noop)."""
-        from .engine.steps import header_dependencies
-        from .noop import code_files
-        from .toolchains import TOOLCHAINS_DIR
+        from bfbuild.engine.steps import header_dependencies
+        from bfbuild.noop import code_files
 
         root = self.root
-        files = [BUILD_FILE, TOOLCHAINS_DIR, *self.targets.package_files.values(),
-                 *(str(p.relative_to(root)) for p in (root / TOOLCHAINS_DIR).glob("*.yaml")),
+        files = [BUILD_FILE, *self.targets.package_files.values(),
                  *self.workspace.scanned_dirs, *self.tools.resolved_paths(),
                  *self.analyzer.analysis_inputs]
-        for package in ("bfbuild", "bfbuild_plugins"):
-            folder = Path(__import__(package).__file__).parent
+        # The code of bfbuild and of every plugin package (templates and data files included).
+        packages = {"bfbuild"} | {getattr(p, "__name__", "").split(".")[0]
+                                  for p in self.plugins.get_plugins()}
+        for package in sorted(packages):
+            module = sys.modules.get(package)
+            if module is None or not getattr(module, "__file__", None):
+                continue
+            folder = Path(module.__file__).parent
             files += [str(p) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
         files += code_files()
         for plugin in self.plugins.get_plugins():
@@ -110,6 +131,7 @@ class Session:
 
     def execute(self, analysis: Analysis, jobs: int = 0, keep_going: bool = False,
                 cache: Optional[runner.CacheOptions] = None) -> runner.BuildResult:
+        self.tools.save()  # what analysis learnt of the tools, for the next command (under the lock)
         result = runner.execute(self.root, analysis.graph, jobs=jobs, keep_going=keep_going,
                                 cache=cache)
         self.plugins.hook.bfbuild_build_finished(result=result)

@@ -28,9 +28,9 @@ import urllib.error
 import urllib.request
 from typing import Dict, List, Optional, Tuple
 
-from .cache_entries import (MAX_BLOB_BYTES, MAX_ENTRY_BYTES, BadEntry, parse_action_entry,
+from bfbuild.engine.cache_entries import (MAX_BLOB_BYTES, MAX_ENTRY_BYTES, BadEntry, parse_action_entry,
                             parse_manifest, workspace_relative)
-from .steps import move_into_place, parse_depfile, temporary_path
+from bfbuild.engine.steps import move_into_place, parse_depfile, temporary_path
 
 TIMEOUT = 10  # seconds for one remote request to connect, or to deliver its next bytes
 DEADLINE = 60  # seconds for one remote fetch as a whole

@@ -1,7 +1,6 @@
 """Runs the SCons engine on an action graph and reads back what it did."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -14,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
-from ..graph import ActionGraph
-from ..lock import held_lock_fds
-from .progress import ERASE, wants_live
-from ..workspace import STATE_DIR
+from bfbuild.analysis.graph import ActionGraph
+from bfbuild.engine.progress import ERASE, wants_live
+from bfbuild.engine.record import ActionRecord, read_build_record
+from bfbuild.layout import BUILD_RECORD, GRAPH_FILE, STATE_DIR
+from bfbuild.lock import held_lock_fds
 
 ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
 _ACTION_FAILED = re.compile(r"^scons: \*\*\* \[.*\] Error 1$")
@@ -37,21 +37,21 @@ class CacheOptions:
 class BuildResult:
     ok: bool
     total_actions: int
-    executed: List[dict] = field(default_factory=list)  # one record per action that ran
+    executed: List[ActionRecord] = field(default_factory=list)  # one per action that ran
     seconds: float = 0.0
 
     @property
-    def failed(self) -> List[dict]:
-        return [r for r in self.executed if not r["ok"]]
+    def failed(self) -> List[ActionRecord]:
+        return [r for r in self.executed if not r.ok]
 
     @property
-    def ran(self) -> List[dict]:
+    def ran(self) -> List[ActionRecord]:
         """Actions whose command really ran (not restored from a cache)."""
-        return [r for r in self.executed if not r.get("cache")]
+        return [r for r in self.executed if r.ran_command]
 
     @property
-    def from_cache(self) -> List[dict]:
-        return [r for r in self.executed if r.get("cache")]
+    def from_cache(self) -> List[ActionRecord]:
+        return [r for r in self.executed if not r.ran_command]
 
 
 def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = False,
@@ -59,8 +59,8 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     started = time.time()
     state = root / STATE_DIR
     state.mkdir(parents=True, exist_ok=True)
-    graph_file = state / "graph.json"
-    record_file = state / "last_build.jsonl"
+    graph_file = root / GRAPH_FILE
+    record_file = root / BUILD_RECORD
     graph.write(graph_file)
     if record_file.exists():
         record_file.unlink()
@@ -98,9 +98,7 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     for line in proc.stderr.decode(errors="replace").splitlines():
         if not _ACTION_FAILED.match(line):  # the engine already printed the failure, in full
             print(line, file=sys.stderr)
-    executed = []
-    if record_file.exists():
-        executed = [json.loads(line) for line in record_file.read_text().splitlines() if line]
+    executed = read_build_record(root)
     return BuildResult(ok=proc.returncode == 0, total_actions=len(graph.actions),
                        executed=executed, seconds=time.time() - started)
 

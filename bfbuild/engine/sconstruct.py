@@ -29,6 +29,7 @@ from bfbuild.engine.cache import ActionCache
 from bfbuild.engine.explain import action_state, load_state, reasons, save_state
 from bfbuild.engine.journal import Journal
 from bfbuild.engine.progress import DEFAULT_COLUMNS, Progress
+from bfbuild.engine.record import ActionRecord
 from bfbuild.engine.steps import header_dependencies, run_action
 from bfbuild.engine.supervision import die_with_parent, fault_point
 
@@ -101,12 +102,11 @@ def _execute(target, source, env):
     with lock:
         progress.finish(spec, ok, text, cache_note)
         with open(record_path, "a") as record:
-            record.write(json.dumps({"mnemonic": spec["mnemonic"], "owner": spec["owner"],
-                                     "config": spec["config"], "outputs": spec["outputs"],
-                                     "progress": spec.get("progress", ""), "ok": ok,
-                                     "cache": where,
-                                     "start": started, "seconds": round(elapsed, 4),
-                                     "thread": threading.get_ident(), "why": why}) + "\n")
+            record.write(ActionRecord(
+                mnemonic=spec["mnemonic"], owner=spec["owner"], config=spec["config"],
+                outputs=tuple(spec["outputs"]), progress=spec.get("progress", ""), ok=ok,
+                cache=where, start=started, seconds=round(elapsed, 4),
+                thread=threading.get_ident(), why=tuple(why)).to_json() + "\n")
     return 0 if ok else 1
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Dict, List, Sequence
 
-from .supervision import fault_point
+from bfbuild.engine.supervision import fault_point
 
 TMP_DIR = ".bftmp"
 _FLAG_PREFIX = re.compile(r"^-{1,2}[A-Za-z][A-Za-z0-9_,-]*=?$")  # -o, --out=, -Wl,-Map=

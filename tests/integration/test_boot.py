@@ -17,7 +17,7 @@ def test_run_tinyllama_prints_the_banner_from_the_serial_port(workspace):
 
 def test_boot_tests_pass_then_are_cached(workspace):
     first = workspace.bfbuild("test", "//...", check=0)
-    tests = workspace.bfbuild("query", "kind(boot_test, //...)", check=0).stdout.split()
+    tests = workspace.bfbuild("query", "kind(boot-test, //...)", check=0).stdout.split()
     assert {"//images:tinyllama_boot_test", "//images:tinyllama_embedded_test",
             "//images:fat_qemu32_test", "//images:tinyllama_llama_test"} <= set(tests)
     for test in tests:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from .conftest import copy_workspace
+from tests.integration.conftest import copy_workspace
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bfbuild.qemu import CPU_UNSUPPORTED_STATUS, SUCCESS_STATUS, boot, qemu_argv
+from bfbuild_unikernel.qemu.boot import CPU_UNSUPPORTED_STATUS, SUCCESS_STATUS, boot, qemu_argv
 
 pytestmark = pytest.mark.slow
 

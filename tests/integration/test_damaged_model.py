@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bfbuild.qemu import MODEL_FAILED_STATUS, SUCCESS_STATUS, boot, describe_status, qemu_argv
+from bfbuild_unikernel.qemu.boot import MODEL_FAILED_STATUS, SUCCESS_STATUS, boot, describe_status, qemu_argv
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
@@ -84,7 +84,7 @@ def damaged(case: str, model: bytes, tokenizer: bytes):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from .conftest import copy_workspace
+    from tests.integration.conftest import copy_workspace
 
     workspace = copy_workspace(tmp_path_factory.mktemp("damaged_model") / "ws")
     workspace.bfbuild("build", "//images:tinyllama", check=0)

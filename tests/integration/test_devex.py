@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, registry_modules
+from tests.integration.conftest import REPO, registry_modules
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from .conftest import copy_workspace
+from tests.integration.conftest import copy_workspace
 
 pytestmark = pytest.mark.slow
 

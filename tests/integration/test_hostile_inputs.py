@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from .conftest import copy_workspace
-from .test_remote_cache import cache_server  # noqa: F401  (the nginx fixture)
+from tests.integration.conftest import copy_workspace
+from tests.integration.test_remote_cache import cache_server  # noqa: F401  (the nginx fixture)
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import pytest
 
 import yaml
 
-from .conftest import REPO, copy_workspace
+from tests.integration.conftest import REPO, copy_workspace
 
 pytestmark = pytest.mark.slow
 

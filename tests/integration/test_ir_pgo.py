@@ -1,6 +1,6 @@
 """Clang instrumentation PGO end to end (docs/ir-pgo.md): a module compiled with
 -fprofile-instr-generate runs in QEMU, the kernel dumps its memory over the serial port,
-bfbuild.llvm_profraw turns the dump into a .profraw, llvm-profdata into a .profdata whose counts
+bfbuild_unikernel.pgo.llvm_profraw turns the dump into a .profraw, llvm-profdata into a .profdata whose counts
 are the module's real ones, and clang builds the module again with -fprofile-instr-use.
 
 The test builds its own small image in a copy of the workspace: a kernel whose kmain loads each
@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from bfbuild import llvm_profraw
+from bfbuild_unikernel.pgo import llvm_profraw
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ FIB_REC_CALLS = 21891  # calls of fib_rec(n) for fib(20): 2 F(21) - 1
 
 REGISTRY = f"""\
 registry:
-  rule: cache-registry
+  rule: module-registry
   modules: [//modules/fibonacci]
   work: 1
   default_calls: {CALLS}

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bfbuild.qemu import SUCCESS_STATUS, qemu_argv
+from bfbuild_unikernel.qemu.boot import SUCCESS_STATUS, qemu_argv
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bfbuild.qemu import SUCCESS_STATUS, boot, qemu_argv
+from bfbuild_unikernel.qemu.boot import SUCCESS_STATUS, boot, qemu_argv
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
@@ -30,7 +30,7 @@ VARIANTS = {"pentium2": "scalar", "qemu32": "sse2", "Haswell": "avx2"}
 def ensure_llama_rule(workspace):
     """Until the llama-model entry point is installed, load the rule as a workspace plugin."""
     if not any(e.name == "llama-model" for e in entry_points(group="bfbuild.plugins")):
-        workspace.edit("BUILD.yaml", "plugins: []", "plugins: [bfbuild_plugins.llama_model]")
+        workspace.edit("BUILD.yaml", "plugins: []", "plugins: [bfbuild_unikernel.rules.llama_model]")
 
 
 def output(workspace, pattern: str) -> Path:

@@ -5,9 +5,9 @@ import zlib
 
 import pytest
 
-from bfbuild.qemu import MODULES_FAILED_STATUS, SUCCESS_STATUS, boot, qemu_argv
+from bfbuild_unikernel.qemu.boot import MODULES_FAILED_STATUS, SUCCESS_STATUS, boot, qemu_argv
 
-from .conftest import registry_modules
+from tests.integration.conftest import registry_modules
 
 pytestmark = pytest.mark.slow
 

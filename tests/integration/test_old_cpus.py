@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from bfbuild.qemu import CPU_UNSUPPORTED_STATUS, SUCCESS_STATUS, boot, qemu_argv
+from bfbuild_unikernel.qemu.boot import CPU_UNSUPPORTED_STATUS, SUCCESS_STATUS, boot, qemu_argv
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,7 @@ HASWELL_NEEDS = "cmov mmx sse sse2 sse3 ssse3 sse4.1 sse4.2 popcnt avx avx2 fma 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from .conftest import copy_workspace
+    from tests.integration.conftest import copy_workspace
 
     workspace = copy_workspace(tmp_path_factory.mktemp("old_cpus") / "ws")
     workspace.bfbuild("build", "//images:tinyllama", "--cpu", "i686,haswell", check=0)

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from bfbuild.profile import extract_profile
-from bfbuild.qemu import boot, qemu_argv
+from bfbuild_unikernel.pgo.profile import extract_profile
+from bfbuild_unikernel.qemu.boot import boot, qemu_argv
 
-from .conftest import registry_modules
+from tests.integration.conftest import registry_modules
 
 pytestmark = pytest.mark.slow
 

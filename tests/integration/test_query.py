@@ -1,5 +1,5 @@
 """bfbuild query on this repository's workspace (no compiler needed)."""
-from .conftest import Workspace, REPO
+from tests.integration.conftest import Workspace, REPO
 
 
 def test_deps_of_the_image_lists_the_whole_chain():

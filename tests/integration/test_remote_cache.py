@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import copy_workspace
+from tests.integration.conftest import copy_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +112,8 @@ def test_a_corrupted_blob_is_discarded_and_rebuilt(tmp_path, cache_server):
 
     second = copy_workspace(tmp_path / "second")
     proc = _build(second, url)
-    assert "discarded a corrupted remote blob for " + IMAGE in proc.stdout
+    assert "cache: discarded the entry of IMAGE //images:tinyllama" in proc.stdout
+    assert "a corrupted remote blob for " + IMAGE in proc.stdout
     images = [r for r in second.executed() if r["mnemonic"] == "IMAGE"]
     assert images and images[0]["cache"] is None  # rebuilt, not taken from the cache
     assert second.path(IMAGE).read_bytes() == image_bytes

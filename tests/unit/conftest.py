@@ -11,9 +11,10 @@ import pytest
 # A workspace-local plugin: rules that declare no tools, so analysis never looks for a program.
 RULES_PY = '''\
 import bfbuild
-from bfbuild.providers import DefaultInfo
-from bfbuild.rules import Rule
-from bfbuild.schema import Attr
+from bfbuild.analysis.providers import DefaultInfo
+from bfbuild_unikernel.axes import cpu_of
+from bfbuild.loading.rules import Rule
+from bfbuild.loading.schema import Attr
 
 
 def _gen(ctx):
@@ -30,13 +31,13 @@ def _gen(ctx):
 
 def _stamp(ctx):
     out = ctx.output("stamp.json")
-    ctx.python_action("STAMP", "bfbuild_plugins.image:assemble_image", {"who": str(ctx.label)},
+    ctx.python_action("STAMP", "bfbuild_unikernel.rules.image:assemble_image", {"who": str(ctx.label)},
                       inputs=[], outputs=[out])
     return [DefaultInfo((out,))]
 
 
 def _usecpu(ctx):
-    info = ctx.cpu()
+    info = cpu_of(ctx)
     inputs = [f for dep in ctx.deps("deps") for f in dep.files()]
     out = ctx.output("cpu.txt")
     ctx.action("USECPU", ["fake-cpu", *info.cflags, "-o", out, *inputs], inputs=inputs,

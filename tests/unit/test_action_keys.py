@@ -1,12 +1,12 @@
-"""bfbuild.actions: an action's key changes exactly when what it would do changes."""
+"""bfbuild.analysis.actions: an action's key changes exactly when what it would do changes."""
 import dataclasses
 import json
 import sys
 
 import pytest
 
-from bfbuild.actions import Action, python_step_digest
-from bfbuild.tools import Tool
+from bfbuild.analysis.actions import Action, python_step_digest
+from bfbuild.analysis.tools import Tool
 
 CC = Tool("cc", "/usr/bin/clang", "clang version 16.0.6")
 
@@ -23,7 +23,7 @@ def command(**changes) -> Action:
 def step(**changes) -> Action:
     base = Action(mnemonic="IMAGE", owner="//img:x", config="any-any-any",
                   outputs=("bfout/any-any-any/img/x/x.img",), inputs=("a.bin", "b.bin", "k.bin"),
-                  function="bfbuild_plugins.image:assemble_image",
+                  function="bfbuild_unikernel.rules.image:assemble_image",
                   params=json.dumps({"pad": 512}, sort_keys=True))
     return dataclasses.replace(base, **changes)
 
@@ -63,7 +63,7 @@ def test_command_key_changes_with(change):
 
 @pytest.mark.parametrize("change", [
     {"params": json.dumps({"pad": 1024}, sort_keys=True)},
-    {"function": "bfbuild_plugins.link:render_template"},
+    {"function": "bfbuild_unikernel.rules.link:render_template"},
     {"outputs": ("bfout/any-any-any/img/x/y.img",)},
 ])
 def test_python_step_key_changes_with(change):

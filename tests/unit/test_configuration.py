@@ -1,31 +1,34 @@
-"""bfbuild.configuration, and configuration trimming during analysis."""
+"""bfbuild.analysis.configuration, and configuration trimming during analysis."""
 import pytest
 
-from bfbuild.configuration import (Configuration, configuration_matrix, default_configuration,
-                                   split_values)
+from bfbuild.analysis.configuration import (Axis, Configuration, check_defaults,
+                                            configuration_matrix, split_values)
 from bfbuild.errors import BfError
 from bfbuild.labels import Label
 from bfbuild.session import Session
 
 FULL = {"cpu": "i686", "pgo": "off", "toolchain": "clang"}
+ORDER = ("cpu", "pgo", "toolchain")
+AXES = [Axis("cpu", "i686", "", order=10, package="cpus"), Axis("pgo", "off", "", order=20),
+        Axis("toolchain", "clang", "", order=30)]
 KNOWN = {"cpu": ["i686", "haswell"], "pgo": ["off", "instrument", "on"], "toolchain": ["clang", "gcc"]}
 
 
 # -- Configuration ----------------------------------------------------------------------------
 
 def test_name_orders_axes():
-    assert Configuration.of(FULL).name == "i686-off-clang"
-    assert Configuration.of({"toolchain": "clang", "pgo": "off", "cpu": "i686"}).name == "i686-off-clang"
-    assert str(Configuration.of(FULL)) == "i686-off-clang"
+    assert Configuration.of(FULL, ORDER).name == "i686-off-clang"
+    assert Configuration.of({"toolchain": "clang", "pgo": "off", "cpu": "i686"}, ORDER).name == "i686-off-clang"
+    assert str(Configuration.of(FULL, ORDER)) == "i686-off-clang"
 
 
 def test_empty_configuration_name():
-    assert Configuration(()).name == "any-any-any"
-    assert Configuration.of({}).name == "any-any-any"
+    assert Configuration((), ORDER).name == "any-any-any"
+    assert Configuration.of({}, ORDER).name == "any-any-any"
 
 
 def test_trimmed_drops_unread_axes():
-    config = Configuration.of(FULL)
+    config = Configuration.of(FULL, ORDER)
     assert config.trimmed({"cpu", "toolchain"}).name == "i686-any-clang"
     assert config.trimmed({"cpu"}).name == "i686-any-any"
     assert config.trimmed(()).name == "any-any-any"
@@ -34,13 +37,13 @@ def test_trimmed_drops_unread_axes():
 
 
 def test_trimming_does_not_change_the_original():
-    config = Configuration.of(FULL)
+    config = Configuration.of(FULL, ORDER)
     config.trimmed({"cpu"})
     assert config.name == "i686-off-clang"
 
 
 def test_get_and_getitem():
-    config = Configuration.of(FULL).trimmed({"cpu"})
+    config = Configuration.of(FULL, ORDER).trimmed({"cpu"})
     assert config["cpu"] == "i686"
     assert config.get("pgo") is None
     with pytest.raises(KeyError, match="does not carry axis 'pgo'"):
@@ -49,32 +52,37 @@ def test_get_and_getitem():
 
 def test_of_rejects_unknown_axes():
     with pytest.raises(ValueError, match="unknown configuration axes"):
-        Configuration.of({"cpu": "i686", "arch": "x86"})
+        Configuration.of({"cpu": "i686", "arch": "x86"}, ORDER)
 
 
 def test_of_stringifies_values():
-    assert Configuration.of({"cpu": 486}).items == (("cpu", "486"),)
+    assert Configuration.of({"cpu": 486}, ORDER).items == (("cpu", "486"),)
 
 
 def test_equal_configurations_are_equal_and_hash_equal():
-    a = Configuration.of(FULL)
-    b = Configuration.of(dict(FULL))
+    a = Configuration.of(FULL, ORDER)
+    b = Configuration.of(dict(FULL), ORDER)
     assert a == b and hash(a) == hash(b)
-    assert len({a, b, Configuration.of({**FULL, "cpu": "haswell"})}) == 2
+    assert len({a, b, Configuration.of({**FULL, "cpu": "haswell"}, ORDER)}) == 2
     assert {a: 1}[b] == 1
-    assert Configuration.of(FULL).trimmed({"cpu"}) == Configuration.of({"cpu": "i686"})
-    assert Configuration.of(FULL) != Configuration.of({**FULL, "pgo": "on"})
+    assert Configuration.of(FULL, ORDER).trimmed({"cpu"}) == Configuration.of({"cpu": "i686"}, ORDER)
+    assert Configuration.of(FULL, ORDER) != Configuration.of({**FULL, "pgo": "on"}, ORDER)
 
 
 def test_configuration_is_immutable():
-    config = Configuration.of(FULL)
+    config = Configuration.of(FULL, ORDER)
     with pytest.raises(AttributeError):
         config.items = ()
     assert isinstance(config.items, tuple)
 
 
-def test_default_configuration():
-    assert default_configuration({**FULL, "extra": "x"}) == Configuration.of(FULL)
+def test_defaults_are_the_axes_defaults_with_the_workspace_values():
+    assert check_defaults(AXES, None, "BUILD.yaml") == FULL
+    from bfbuild.loading.yamlload import load_yaml
+    given = load_yaml("defaults: {cpu: haswell, pgo: off}\n", "BUILD.yaml")["defaults"]
+    assert check_defaults(AXES, given, "BUILD.yaml") == {**FULL, "cpu": "haswell"}
+    with pytest.raises(BfError, match="unknown configuration axis 'arch'"):
+        check_defaults(AXES, load_yaml("d: {arch: x}\n", "BUILD.yaml")["d"], "BUILD.yaml")
 
 
 @pytest.mark.parametrize("text, values", [
@@ -86,37 +94,37 @@ def test_split_values(text, values):
 # -- configuration_matrix ---------------------------------------------------------------------
 
 def test_matrix_defaults_only():
-    assert configuration_matrix({}, FULL, KNOWN) == [Configuration.of(FULL)]
+    assert configuration_matrix(AXES, {}, FULL, KNOWN) == [Configuration.of(FULL, ORDER)]
 
 
 def test_matrix_is_the_product_in_axis_order():
-    configs = configuration_matrix({"cpu": ["i686", "haswell"], "toolchain": ["clang", "gcc"]},
+    configs = configuration_matrix(AXES, {"cpu": ["i686", "haswell"], "toolchain": ["clang", "gcc"]},
                                    FULL, KNOWN)
     assert [c.name for c in configs] == ["i686-off-clang", "i686-off-gcc",
                                          "haswell-off-clang", "haswell-off-gcc"]
 
 
 def test_matrix_drops_repeated_values():
-    configs = configuration_matrix({"pgo": ["on", "off", "on"]}, FULL, KNOWN)
+    configs = configuration_matrix(AXES, {"pgo": ["on", "off", "on"]}, FULL, KNOWN)
     assert [c.name for c in configs] == ["i686-on-clang", "i686-off-clang"]
 
 
 def test_matrix_unknown_value_suggests():
     with pytest.raises(BfError) as info:
-        configuration_matrix({"cpu": ["haswel"]}, FULL, KNOWN)
+        configuration_matrix(AXES, {"cpu": ["haswel"]}, FULL, KNOWN)
     assert info.value.message == "unknown --cpu value 'haswel'"
     assert info.value.hint == "did you mean 'haswell'?"
 
 
 def test_matrix_unknown_value_lists_known_values():
     with pytest.raises(BfError) as info:
-        configuration_matrix({"toolchain": ["msvc"]}, FULL, KNOWN)
+        configuration_matrix(AXES, {"toolchain": ["msvc"]}, FULL, KNOWN)
     assert info.value.hint == "known values: clang, gcc"
 
 
 def test_matrix_checks_defaults_too():
     with pytest.raises(BfError, match="unknown --toolchain value 'icc'"):
-        configuration_matrix({}, {**FULL, "toolchain": "icc"}, KNOWN)
+        configuration_matrix(AXES, {}, {**FULL, "toolchain": "icc"}, KNOWN)
 
 
 # -- trimming through analysis ----------------------------------------------------------------
@@ -188,7 +196,8 @@ def test_a_target_reading_no_axis_is_configured_once(trim_session):
     first = trim_session.analyzer.configure(label, configs[0])
     second = trim_session.analyzer.configure(label, configs[1])
     assert first is second
-    assert first.config == Configuration(())
+    assert first.config == Configuration((), ORDER)
+    assert first.config.name == "any-any-any"
 
 
 def test_dependants_inherit_the_axes_of_their_dependencies(make_workspace):

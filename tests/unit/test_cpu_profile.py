@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from bfbuild_plugins.cpu_profile import compiler_native, read_cpuinfo
+from bfbuild_unikernel.rules.cpu_profile import compiler_native, read_cpuinfo
 
 CPUINFO = """processor\t: 0
 model name\t: Example CPU @ 3.00GHz

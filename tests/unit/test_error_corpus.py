@@ -13,8 +13,8 @@ OK_LIB = "base:\n  rule: gen\n  srcs: [base.txt]\n"
 # A rule that writes a fixed path instead of one from ctx.output(): two targets collide.
 FIXED_OUTPUT_RULE = '''
 import bfbuild
-from bfbuild.providers import DefaultInfo
-from bfbuild.rules import Rule
+from bfbuild.analysis.providers import DefaultInfo
+from bfbuild.loading.rules import Rule
 
 
 def _fixed(ctx):
@@ -31,9 +31,9 @@ def bfbuild_register_rules():
 # A rule with the attribute kinds users get wrong most: strings, lists, mappings, files.
 TYPED_RULE = '''
 import bfbuild
-from bfbuild.providers import DefaultInfo
-from bfbuild.rules import Rule
-from bfbuild.schema import Attr
+from bfbuild.analysis.providers import DefaultInfo
+from bfbuild.loading.rules import Rule
+from bfbuild.loading.schema import Attr
 
 
 @bfbuild.hookimpl

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bfbuild import qemu
-from bfbuild_plugins.qemu import check_serial
+import bfbuild_unikernel.qemu.boot as qemu
+from bfbuild_unikernel.rules.boot_test import check_serial
 
 EXIT_H = Path(__file__).resolve().parents[2] / "kernel" / "include" / "bf" / "exit.h"
 

@@ -2,13 +2,15 @@
 itself is replaced by a recorder: what matters is the command line and the file."""
 import pytest
 
-from bfbuild import gdb, qemu
+import bfbuild_unikernel.qemu.boot as qemu
+from bfbuild_unikernel.qemu import gdb
 
 # An image rule with no actions: `run` then needs no toolchain and no engine.
 IMAGE_RULE = '''
 import bfbuild
-from bfbuild.providers import DefaultInfo, ImageInfo
-from bfbuild.rules import Rule
+from bfbuild.analysis.providers import DefaultInfo
+from bfbuild_unikernel.providers import ImageInfo
+from bfbuild.loading.rules import Rule
 
 
 def _image(ctx):

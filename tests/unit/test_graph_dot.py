@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bfbuild import dot
+from bfbuild.loading import dot
 from bfbuild.labels import Label
 from bfbuild.session import Session
 

@@ -1,10 +1,10 @@
-"""bfbuild_plugins.image: the image step checks stage 1, stage 2's loader info and the kernel header."""
+"""bfbuild_unikernel.rules.image: the image step checks stage 1, stage 2's loader info and the kernel header."""
 import struct
 
 import pytest
 
 from bfbuild.engine.steps import StepError
-from bfbuild_plugins.image import (KERNEL_MAGIC, LoaderInfo, assemble_image, read_kernel_header,
+from bfbuild_unikernel.rules.image import (KERNEL_MAGIC, LoaderInfo, assemble_image, read_kernel_header,
                                    read_loader_info)
 
 SECTOR = 512

@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bfbuild_plugins import llama_model, llama_tokenizer, llama_weights
+from bfbuild_unikernel.llama import steps as llama_model
+from bfbuild_unikernel.llama import tokenizer as llama_tokenizer
+from bfbuild_unikernel.llama import weights as llama_weights
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
@@ -189,7 +191,7 @@ def test_console_lines_parse_back():
 # -- the rule ----------------------------------------------------------------------------------
 
 RULE_WORKSPACE = {
-    "BUILD.yaml": "workspace: t\nplugins: [bfbuild_plugins.llama_model]\n"
+    "BUILD.yaml": "workspace: t\nplugins: [bfbuild_unikernel.rules.llama_model]\n"
                   "defaults: {toolchain: clang, cpu: a, pgo: \"off\"}\n",
     "toolchains/clang.yaml": "programs: {cc: [clang]}\n",
 }

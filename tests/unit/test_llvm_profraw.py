@@ -18,7 +18,7 @@ import jinja2
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from bfbuild import llvm_profraw as lp
+from bfbuild_unikernel.pgo import llvm_profraw as lp
 
 REPO = Path(__file__).resolve().parents[2]
 

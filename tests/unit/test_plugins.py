@@ -10,14 +10,14 @@ import bfbuild
 from bfbuild import hookspecs
 from bfbuild.errors import BfError
 from bfbuild.plugins import ENTRY_POINT_GROUP, collect_rules, make_plugin_manager
-from bfbuild.rules import COMMON_ATTRS, Rule
-from bfbuild.schema import Attr
-from bfbuild.workspace import load_workspace
+from bfbuild.loading.rules import COMMON_ATTRS, Rule
+from bfbuild.loading.schema import Attr
+from bfbuild.loading.workspace import load_workspace
 
-BUILT_IN_RULES = {"asm", "clang", "archive", "link", "image", "boot_test", "cpu", "filegroup"}
+BUILT_IN_RULES = {"asm", "clang", "archive", "link", "image", "boot-test", "cpu", "filegroup"}
 # Entry point name -> the rules its module registers (the package may ship more plugins).
 BUILT_IN_PLUGINS = {"asm": ["asm"], "clang": ["clang"], "archive": ["archive"], "link": ["link"],
-                    "image": ["image"], "qemu": ["boot_test"], "cpu": ["cpu"],
+                    "image": ["image"], "boot-test": ["boot-test"], "cpu": ["cpu"],
                     "filegroup": ["filegroup"]}
 
 
@@ -41,7 +41,7 @@ def test_built_in_rules_are_registered():
     rules = collect_rules(make_plugin_manager())
     assert BUILT_IN_RULES <= set(rules)
     assert all(isinstance(rule, Rule) and rule.name == name for name, rule in rules.items())
-    assert rules["boot_test"].test is True
+    assert rules["boot-test"].test is True
     assert rules["clang"].axes == frozenset({"cpu", "toolchain"})
     assert rules["asm"].axes == frozenset()
 
@@ -50,7 +50,7 @@ def test_built_in_rules_come_through_the_entry_point_group():
     assert ENTRY_POINT_GROUP == "bfbuild.plugins"
     points = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
     for name in BUILT_IN_PLUGINS:
-        assert points.get(name) == f"bfbuild_plugins.{name}"
+        assert points.get(name) == f"bfbuild_unikernel.rules.{name.replace('-', '_')}"
     manager = make_plugin_manager()
     registered = dict(manager.list_name_plugin())
     for name, value in points.items():  # every entry point is loaded, under its own name
@@ -81,7 +81,7 @@ def test_workspace_plugin_registers_its_rule(make_workspace):
 def test_workspace_plugin_by_module_name(make_workspace, monkeypatch):
     root = make_workspace({"BUILD.yaml": "workspace: t\nplugins: [my_ws_rules]\n",
                            "pylib/my_ws_rules.py": (
-                               "import bfbuild\nfrom bfbuild.rules import Rule\n"
+                               "import bfbuild\nfrom bfbuild.loading.rules import Rule\n"
                                "@bfbuild.hookimpl\ndef bfbuild_register_rules():\n"
                                "    return [Rule('mine', {}, lambda ctx: [])]\n")})
     monkeypatch.syspath_prepend(str(root / "pylib"))
@@ -128,7 +128,7 @@ def test_plugin_returning_a_non_rule_raises():
     with pytest.raises(BfError) as info:
         collect_rules(manager)
     assert "plugin 'sloppy' registered {'name': 'dict_rule'}" in info.value.message
-    assert "not a bfbuild.rules.Rule" in info.value.message
+    assert "not a bfbuild.loading.rules.Rule" in info.value.message
 
 
 def test_plugin_returning_nothing_is_allowed():
@@ -186,12 +186,12 @@ def test_the_test_report_hook_receives_every_test(tmp_path, monkeypatch, capsys)
     (tmp_path / "BUILD.yaml").write_text("workspace: hooks\nplugins: [watch.py]\n")
     (tmp_path / "watch.py").write_text(
         "import bfbuild\n"
-        "from bfbuild.providers import DefaultInfo, TestInfo\n"
-        "from bfbuild.rules import Rule\n"
+        "from bfbuild.analysis.providers import DefaultInfo, TestInfo\n"
+        "from bfbuild.loading.rules import Rule\n"
         "SEEN = []\n"
         "def _check(ctx):\n"
         "    out = ctx.output('result.json')\n"
-        "    ctx.python_action('CHECK', 'bfbuild_plugins.link:render_template', {'vars': {}},\n"
+        "    ctx.python_action('CHECK', 'bfbuild_unikernel.rules.link:render_template', {'vars': {}},\n"
         "                      inputs=['t/in.j2'], outputs=[out])\n"
         "    return [DefaultInfo((out,)), TestInfo(result=out, log='none')]\n"
         "@bfbuild.hookimpl\n"

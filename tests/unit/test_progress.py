@@ -72,7 +72,7 @@ def test_live_only_on_a_terminal_outside_ci(environ, live):
 
 
 def _engine_argv(monkeypatch, tmp_path, stdout, environ):
-    from bfbuild.graph import ActionGraph
+    from bfbuild.analysis.graph import ActionGraph
 
     seen = {}
 

@@ -10,7 +10,7 @@ def test_the_entry_point_registers_the_plugin():
     from importlib.metadata import entry_points
 
     found = [e for e in entry_points(group="pytest11") if e.name == "bfbuild"]
-    assert [e.value for e in found] == ["bfbuild.pytest_plugin"], (
+    assert [e.value for e in found] == ["bfbuild_unikernel.pytest_plugin"], (
         "reinstall bfbuild (pip install -e .) so that its pytest11 entry point is registered")
 
 

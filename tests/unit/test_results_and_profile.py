@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from bfbuild.profile import ProfileError, extract_profile, validate_profile
-from bfbuild.results import check_results, compare, parse_results
+from bfbuild_unikernel.pgo.profile import ProfileError, extract_profile, validate_profile
+from bfbuild_unikernel.qemu.results import check_results, compare, parse_results
 
 
 def _module(name, calls=3, total=300, low=90, high=120, **extra):

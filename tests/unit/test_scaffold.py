@@ -101,7 +101,7 @@ def test_new_module_refuses_bad_and_taken_names_and_changes_nothing(ws, run_cli,
 
 def test_new_module_refuses_a_registry_that_is_not_one(ws, run_cli):
     rc, _, err = run_cli(ws, "new", "module", "blake", "--registry", "//apps/tinyllama:main")
-    assert rc == 2 and "is a 'clang' target, not a cache-registry" in err
+    assert rc == 2 and "is a 'clang' target, not a module-registry" in err
     assert "apps/tinyllama/BUILD.yaml:" in err
     rc, _, err = run_cli(ws, "new", "module", "blake", "--registry", "//apps/tinyllama:nope")
     assert rc == 2 and "no registry target //apps/tinyllama:nope" in err

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bfbuild.plugins import make_plugin_manager, collect_rules
-from bfbuild.schema_check import validate
-from bfbuild.schema_json import dumps, workspace_schema
-from bfbuild.workspace import load_workspace
+from bfbuild.plugins import collect_axes, collect_mapping, collect_rules, make_plugin_manager
+from bfbuild.loading.schema_check import validate
+from bfbuild.commands.schema_json import dumps, workspace_schema
+from bfbuild.loading.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "docs" / "bfbuild.schema.json"
@@ -17,7 +17,9 @@ SHIPPED = REPO / "docs" / "bfbuild.schema.json"
 
 @pytest.fixture(scope="module")
 def schema():
-    return workspace_schema(collect_rules(make_plugin_manager(load_workspace(REPO))))
+    plugins = make_plugin_manager(load_workspace(REPO))
+    return workspace_schema(collect_rules(plugins), collect_axes(plugins),
+                            collect_mapping(plugins, "bfbuild_workspace_settings"))
 
 
 def workspace_yaml_files():
@@ -55,8 +57,8 @@ BAD = [
     ("a:\n  rule: asm\n", "$.a", "missing required key 'src'"),
     ("a:\n  rule: nope\n", "$.a.rule", "is not one of"),
     ("a:\n  srcs: [a.c]\n", "$.a", "missing required key 'rule'"),
-    ("a:\n  rule: boot_test\n  image: images/x\n", "$.a.image", "does not match"),
-    ("a:\n  rule: boot_test\n  image: :x\n  timeout: soon\n", "$.a.timeout", "not of type integer"),
+    ("a:\n  rule: boot-test\n  image: images/x\n", "$.a.image", "does not match"),
+    ("a:\n  rule: boot-test\n  image: :x\n  timeout: soon\n", "$.a.timeout", "not of type integer"),
     ("a:\n  rule: clang\n  srcs: [a.c]\n  defines: {X: [1]}\n", "$.a.defines.X", "not of type"),
     ("bad name:\n  rule: filegroup\n", "$['bad name']", "does not match"),
     ("workspace: w\nplugin: []\n", "$", "unknown key 'plugin'"),

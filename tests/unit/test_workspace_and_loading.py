@@ -1,12 +1,11 @@
 """Workspaces, package discovery, loading and validation, the CLI's errors, and `bfbuild query`."""
 import pytest
 
-from bfbuild.configuration import default_configuration
 from bfbuild.errors import BfError
 from bfbuild.labels import Label
-from bfbuild.schema import SourceFile
+from bfbuild.loading.schema import SourceFile
 from bfbuild.session import Session
-from bfbuild.workspace import find_root, load_workspace
+from bfbuild.loading.workspace import find_root, load_workspace
 
 LIB = """\
 base:
@@ -67,7 +66,7 @@ def test_root_is_found_from_a_subdirectory(good):
     assert workspace.root == good.resolve()
     assert workspace.name == "t"
     assert workspace.plugins == ["rules.py"]
-    assert workspace.defaults == {"cpu": "a", "pgo": "off", "toolchain": "clang"}
+    assert Session(start=good).defaults == {"cpu": "a", "pgo": "off", "toolchain": "clang"}
 
 
 def test_nested_workspace_is_its_own_root(good):
@@ -106,16 +105,16 @@ def test_root_targets_key_makes_the_root_package(make_workspace):
 
 def test_unknown_workspace_key(make_workspace):
     root = make_workspace({"BUILD.yaml": "workspace: t\nplugin: [rules.py]\n"})
-    with pytest.raises(BfError) as info:
-        load_workspace(start=root)
+    with pytest.raises(BfError) as info:  # known once plugins have said which keys they read
+        Session(start=root)
     assert info.value.file == "BUILD.yaml" and info.value.line == 2
     assert "did you mean 'plugins'" in info.value.hint
 
 
 def test_unknown_default_axis(make_workspace):
     root = make_workspace({"BUILD.yaml": "workspace: t\ndefaults:\n  cpus: a\n"})
-    with pytest.raises(BfError) as info:
-        load_workspace(start=root)
+    with pytest.raises(BfError) as info:  # axes are declared by plugins
+        Session(start=root)
     assert info.value.line == 3
     assert "unknown configuration axis 'cpus'" in info.value.message
     assert "did you mean 'cpu'" in info.value.hint
@@ -134,7 +133,7 @@ def test_target_named_workspace_in_a_targets_file(make_workspace):
 
 def test_bare_off_default_is_read_as_the_string_off(make_workspace):
     root = make_workspace({"BUILD.yaml": "workspace: t\ndefaults:\n  pgo: off\n"})
-    assert load_workspace(start=root).defaults["pgo"] == "off"
+    assert Session(start=root).defaults["pgo"] == "off"
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -169,7 +168,7 @@ def test_targets_and_dependencies_remember_where_they_were_written(good, line_of
 
 def test_analysis_declares_actions_without_running_them(good):
     session = Session(start=good)
-    config = default_configuration(session.workspace.defaults)
+    config = session.default_configuration()
     assert config.name == "a-off-clang"
     analysis = session.analyse([Label("app", "main")], [config])
     by_owner = {action.owner: action for action in analysis.graph.actions}

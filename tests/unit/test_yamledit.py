@@ -2,7 +2,7 @@
 import pytest
 
 from bfbuild.errors import BfError
-from bfbuild.yamledit import append_to_list
+from bfbuild.loading.yamledit import append_to_list
 
 
 def plugins(data):

@@ -1,8 +1,8 @@
-"""bfbuild.yamlload: YAML with line numbers, and errors that name file:line."""
+"""bfbuild.loading.yamlload: YAML with line numbers, and errors that name file:line."""
 import pytest
 
 from bfbuild.errors import BfError
-from bfbuild.yamlload import LocatedDict, LocatedList, load_yaml, load_yaml_file
+from bfbuild.loading.yamlload import LocatedDict, LocatedList, load_yaml, load_yaml_file
 
 TEXT = """\
 # a comment

@@ -1,0 +1,23 @@
+"""`bfbuild build TARGET...`: build targets in every requested configuration."""
+from bfbuild.commands import EXIT_FAILED, EXIT_OK, Command
+from bfbuild.commands.reporting import record_noop
+
+
+def _arguments(parser):
+    parser.add_argument("patterns", nargs="+", metavar="TARGET", help="labels or patterns (//pkg/...)")
+
+
+def run(invocation) -> int:
+    session = invocation.session
+    labels = session.labels(invocation.options.patterns)
+    analysis, result = invocation.build(labels, invocation.configurations())
+    if not result.ok:
+        return EXIT_FAILED
+    lines = [f"  {configured.label} ({configured.config.name}): {path}"
+             for configured in analysis.top for path in configured.files()]
+    print("\n".join(lines))
+    record_noop(invocation, analysis, lines)
+    return EXIT_OK
+
+
+COMMAND = Command("build", "build targets", run, _arguments, builds=True, replayable=True)

@@ -1,0 +1,9 @@
+"""The core's commands, registered through the same hook as a plugin's."""
+from bfbuild import hookimpl
+
+
+@hookimpl
+def bfbuild_commands():
+    from bfbuild.commands import build, clean, explain, graph, new, query, schema, test
+
+    return [module.COMMAND for module in (build, test, query, graph, explain, new, schema, clean)]

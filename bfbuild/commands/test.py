@@ -1,0 +1,70 @@
+"""`bfbuild test [TARGET...]`: build and run test targets; passes are cached by their inputs."""
+import time
+
+from bfbuild.analysis.providers import TestInfo, TestReport
+from bfbuild.commands import EXIT_FAILED, EXIT_OK, Command
+from bfbuild.commands.reporting import record_noop
+from bfbuild.engine.test_results import test_result_is_current
+from bfbuild.errors import BfError
+
+
+def _arguments(parser):
+    parser.add_argument("patterns", nargs="*", default=["//..."], metavar="TARGET")
+    parser.add_argument("--rerun", action="store_true", help="run tests even if a cached pass exists")
+
+
+def run(invocation) -> int:
+    session, options = invocation.session, invocation.options
+    labels = [l for l in session.labels(options.patterns) if session.targets[l].rule.test]
+    if not labels:
+        raise BfError(f"no test targets match {' '.join(options.patterns)}",
+                      hint="test targets use a test rule such as 'boot-test'")
+    configs = invocation.configurations()
+    if options.rerun:  # forget cached passes: the result files, and the cache entries behind them
+        options.no_cache = True
+        invocation.hold_lock()
+        for configured in session.analyse(labels, configs, shard=options.shard).top:
+            path = session.root / configured.get(TestInfo).result
+            if path.exists():
+                path.unlink()
+    # One failing test must not hide the others.
+    analysis, result = invocation.build(labels, configs, keep_going=True)
+    ran = {record.outputs for record in result.ran if record.mnemonic == "TEST"}
+    attempted = {record.outputs for record in result.executed}
+    counts = {"passed": 0, "failed": 0, "cached": 0, "not run": 0}
+    cached_lines = []
+    for configured in analysis.top:
+        info = configured.get(TestInfo)
+        state = _state(info, str(session.root), ran, attempted)
+        counts[{"PASSED": "passed", "PASSED (cached)": "cached", "FAILED": "failed",
+                "NOT RUN": "not run"}[state]] += 1
+        where = f"{configured.label} ({configured.config.name})"
+        log = f"  log: {info.log}" if state != "NOT RUN" else "  (its build failed)"
+        print(f"  {state:16} {where}{log}")
+        session.plugins.hook.bfbuild_test_report(report=TestReport(
+            str(configured.label), configured.config.name, state, info.log))
+        cached_lines.append(f"  {'PASSED (cached)':16} {where}  log: {info.log}")
+    passed, cached, failed, not_run = (counts[k] for k in ("passed", "cached", "failed", "not run"))
+    print(f"{passed + cached} passed, {failed + not_run} failed"
+          + (f" ({not_run} not run: the build failed)" if not_run else "")
+          + f"; {cached} of the passes cached; {time.time() - options.started:.2f}s wall")
+    if failed == 0 and not_run == 0 and result.ok:
+        total = len(analysis.top)
+        record_noop(invocation, analysis,
+                    cached_lines + [f"{total} passed, 0 failed; {total} of the passes cached"])
+        return EXIT_OK
+    return EXIT_FAILED
+
+
+def _state(info, root, ran, attempted) -> str:
+    done = test_result_is_current(info.result, root)
+    fresh = (info.result,) in ran
+    if done:
+        return "PASSED" if fresh else "PASSED (cached)"
+    if (info.result,) not in attempted:
+        return "NOT RUN"  # something it needs failed to build
+    return "FAILED"
+
+
+COMMAND = Command("test", "build and run test targets", run, _arguments, builds=True,
+                  replayable=True)

@@ -1,0 +1,17 @@
+"""The unikernel wing's commands: run (boot an image), size (where the bytes go), pgo (profile,
+rebuild optimised, compare), and the `module` kind of `bfbuild new`."""
+from bfbuild.api import hookimpl
+
+
+@hookimpl
+def bfbuild_commands():
+    from bfbuild_unikernel.commands import pgo, run, size
+
+    return [run.COMMAND, size.COMMAND, pgo.COMMAND]
+
+
+@hookimpl
+def bfbuild_scaffolds():
+    from bfbuild_unikernel.commands.new_module import new_module
+
+    return {"module": new_module}

@@ -1,0 +1,37 @@
+"""`bfbuild pgo IMAGE [--cpu C]`: refresh the image's profile under icount, rebuild it optimised,
+compare instructions per call against the default build (bfbuild_unikernel.pgo.report)."""
+from bfbuild.api import EXIT_OK, BfError, BuildFailure, Command
+from bfbuild_unikernel.pgo import report as pgo_report
+
+
+def _arguments(parser):
+    parser.add_argument("label", metavar="IMAGE")
+
+
+def run(invocation) -> int:
+    session, options = invocation.session, invocation.options
+    labels = session.labels([options.label])
+    if len(labels) != 1:
+        raise BfError("pgo takes one image target", hint="e.g. bfbuild pgo //images:tinyllama")
+    if getattr(options, "axis_pgo", None):
+        raise BfError("pgo builds the off and on configurations itself: drop --pgo")
+    compiles = []
+
+    def build(labels_, configs):
+        analysis, result = invocation.build(labels_, configs)
+        if not result.ok:
+            raise BuildFailure("the build failed")
+        compiles.extend(r for r in result.ran if r.mnemonic == "CC")
+        return analysis
+
+    for config in invocation.configurations():
+        report = pgo_report.run(session, labels[0], config, build)
+        print(pgo_report.markdown(report))
+        print(f"bfbuild pgo: report written to {pgo_report.REPORT_DIR}/{labels[0].name}-"
+              f"{config['cpu']}.md and .json")
+    print(f"bfbuild pgo: {len(compiles)} compiler invocation(s)")
+    return EXIT_OK
+
+
+COMMAND = Command("pgo", "refresh an image's profile, rebuild it optimised, compare", run,
+                  _arguments, builds=True)

@@ -1,0 +1,102 @@
+"""module-registry: the modules an image embeds, in one C table (generated from the blobs), and
+the result each module must print, computed on the host by its reference script. Under the PGO
+configurations the modules are built at the levels of bfbuild_unikernel.pgo.levels."""
+import sys
+
+from bfbuild.api import Attr, DefaultInfo, Rule, Tool, hookimpl
+from bfbuild_unikernel.pgo.levels import ir_overrides, pgo_plan
+from bfbuild_unikernel.providers import ModuleInfo, RegistryInfo
+from bfbuild_unikernel.rules.module_registry_steps import template_digest
+
+STEPS = "bfbuild_unikernel.rules.module_registry_steps"
+
+ATTRS = {
+    "modules": Attr("label_list", required=True, doc="embed-module targets, in the order they run"),
+    "work": Attr("int", default=1, doc="the work argument passed to every module"),
+    "default_calls": Attr("int", default=10, doc="calls per module when 'calls' names no count"),
+    "calls": Attr("string_dict", doc="module name -> number of calls (profiling weights)"),
+    "pgo_profile": Attr("string", default="",
+                        doc="the checked-in profile that the pgo=on configuration classifies, e.g. "
+                            "profiles/tinyllama-$(cpu).json; each module is then built at the level "
+                            "its profile earns (bfbuild_unikernel.pgo.classify)"),
+    "ir_pgo": Attr("bool", default=False,
+                   doc="also clang IR PGO: modules get profile counters under pgo=instrument, and "
+                       "under pgo=ir are optimised with the .profdata files checked in beside "
+                       "pgo_profile (profiles/<image>-<cpu>/<module>.profdata)"),
+    "variants": Attr("string_list", doc="CPUs to embed every module for (a fat image); the kernel "
+                                        "runs the variant with the most features its CPU has. "
+                                        "Empty: the configuration's CPU only"),
+}
+
+
+def _module_variants(ctx, levels=None):
+    """ModuleInfo of every module in every variant, grouped by module; with `levels` (a PGO
+    plan), each module built at its planned level; with IR PGO, instrumented or optimised with
+    its clang profile."""
+    variants = list(dict.fromkeys(ctx.attr["variants"]))
+    modules = []
+    for label in ctx.attr["modules"]:
+        name = ctx.dep(label).get(ModuleInfo).name
+        ir = ir_overrides(ctx, name)
+        if levels is not None:
+            configured = [ctx.dep_in(label, overrides={"opt": levels[name]})]
+        elif ir is not None:
+            configured = [ctx.dep_in(label, overrides=ir)]
+        else:
+            configured = [ctx.dep_in(label, cpu=cpu) for cpu in variants] or [ctx.dep(label)]
+        for dep in configured:
+            info = dep.get(ModuleInfo)
+            if info is None:
+                raise ctx.fail(f"{dep.label} is not an embed-module target")
+            modules.append(info)
+    return modules
+
+
+def analyse(ctx):
+    plan = pgo_plan(ctx)
+    modules = _module_variants(ctx, plan["levels"] if plan else None)
+    names = list(dict.fromkeys(m.name for m in modules))
+    keys = [(m.name, m.cpu_tag) for m in modules]
+    duplicates = sorted({f"{n} ({t})" for n, t in keys if keys.count((n, t)) > 1})
+    if duplicates:
+        raise ctx.fail(f"modules appear twice: {', '.join(duplicates)}")
+    unknown = sorted(set(ctx.attr["calls"]) - set(names))
+    if unknown:
+        raise ctx.fail(f"'calls' names modules not in 'modules': {', '.join(unknown)}")
+    calls = {}
+    for name in names:
+        text = ctx.attr["calls"].get(name, str(ctx.attr["default_calls"]))
+        if not text.isdigit() or int(text) < 1:
+            raise ctx.fail(f"calls of module {name} must be a positive integer, not '{text}'")
+        calls[name] = int(text)
+    registry_c = ctx.output("registry.c")
+    plan_file = ctx.output("pgo_plan.json") if plan else None
+    meta = [{"name": m.name, "opt": m.opt_level, "cpu": m.cpu_tag, "calls": calls[m.name],
+             "features": " ".join(m.features)} for m in modules]
+    ctx.python_action("REGISTRY", f"{STEPS}:render_registry",
+                      {"modules": meta, "work": ctx.attr["work"], "label": str(ctx.label),
+                       "template_sha256": template_digest(),
+                       "profile": plan["profile_sha256"][:16] if plan else "",
+                       "plan": plan},
+                      inputs=[m.blob for m in modules],
+                      outputs=[registry_c] + ([plan_file] if plan_file else []))
+    missing = sorted({m.name for m in modules if not m.reference})
+    if missing:
+        raise ctx.fail(f"modules without a 'reference' script cannot be checked: {', '.join(missing)}")
+    references = {m.name: m.reference for m in modules}
+    expected = ctx.output("expected.json")
+    python = Tool("python", sys.executable, sys.version.split()[0])
+    ctx.python_action("REFERENCE", f"{STEPS}:run_references",
+                      {"names": names, "work": ctx.attr["work"]},
+                      inputs=[references[n] for n in names], outputs=[expected], tools=[python])
+    return [DefaultInfo((registry_c,)),
+            RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"],
+                         plan=plan_file,
+                         instrumented=ir_overrides(ctx, names[0]) is not None
+                         and ctx.config.get("pgo") == "instrument")]
+
+
+@hookimpl
+def bfbuild_register_rules():
+    return [Rule("module-registry", ATTRS, analyse, doc=__doc__,
+                 axes_of=lambda attrs: frozenset({"pgo"} if attrs["pgo_profile"] else ()))]

@@ -1,0 +1,61 @@
+"""The Python steps of a module registry: the C table of module blobs (from the Jinja2 template
+beside this file), and the results each module must print, computed by its host reference."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import jinja2
+
+from bfbuild.api import StepError
+
+TEMPLATE = os.path.join(os.path.dirname(__file__), "module_registry.c.j2")
+
+
+def template_digest() -> str:
+    """Part of the step's parameters, so that editing the template re-renders every registry."""
+    with open(TEMPLATE, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def render_registry(inputs, outputs, params):
+    """Python step: blobs -> registry.c."""
+    modules = []
+    for path, meta in zip(inputs, params["modules"]):
+        data = open(path, "rb").read()
+        hexes = [f"0x{byte:02x}," for byte in data]
+        rows = [" ".join(hexes[i:i + 16]) for i in range(0, len(hexes), 16)]
+        modules.append({**meta, "size": len(data), "rows": rows})
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    with open(TEMPLATE, encoding="utf-8") as handle:
+        text = env.from_string(handle.read()).render(modules=modules, work=params["work"],
+                                                     label=params["label"],
+                                                     profile=params["profile"])
+    with open(outputs[0], "w", encoding="utf-8") as handle:
+        handle.write(text)
+    if params.get("plan"):  # the PGO plan the levels came from, as a JSON artifact
+        with open(outputs[1], "w", encoding="utf-8") as handle:
+            json.dump(params["plan"], handle, indent=1, sort_keys=True)
+
+
+def run_references(inputs, outputs, params):
+    """Python step: each module's reference script -> one JSON of expected results."""
+    expected = {}
+    for script, name in zip(inputs, params["names"]):
+        proc = subprocess.run([sys.executable, script, "--work", str(params["work"])],
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise StepError(f"reference {script} failed ({proc.returncode}):\n{proc.stderr}")
+        try:
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise StepError(f"reference {script} printed no JSON line: {proc.stdout!r}") from None
+        if result.get("module") != name or "expect" not in result:
+            raise StepError(f"reference {script} must print {{\"module\": \"{name}\", \"expect\": ...}}, "
+                            f"got {result}")
+        expected[name] = {"expect": result["expect"], "tolerance": int(result.get("tolerance", 0))}
+    with open(outputs[0], "w", encoding="utf-8") as handle:
+        json.dump({"work": params["work"], "modules": expected}, handle, indent=1, sort_keys=True)
+
+
