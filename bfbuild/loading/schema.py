@@ -8,21 +8,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from bfbuild.errors import BfError, clip, describe_value, did_you_mean, excerpt
 from bfbuild.labels import Label, is_label, parse_label
-from bfbuild.loading.type_errors import _LIST_KINDS, _is_number, _quote_hint, _type_error
-
-# Attribute kinds, with the YAML shape each expects (used in error messages and the docs).
-KINDS = {
-    "string": "a string",
-    "int": "an integer",
-    "bool": "true or false",
-    "string_list": "a list of strings",
-    "string_dict": "a mapping of names to strings or numbers",
-    "label": "a target label (//pkg:name or :name)",
-    "label_list": "a list of target labels",
-    "source": "a source file (path relative to the package folder) or a target label",
-    "source_list": "a list of source files or target labels",
-}
-
+from bfbuild.loading.type_errors import KINDS, _LIST_KINDS, _is_number, _quote_hint, _type_error
 
 @dataclass(frozen=True)
 class Attr:

@@ -3,12 +3,22 @@ words, never Python's type names), and the fix, written the way YAML wants it.""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional, TYPE_CHECKING
+from typing import Any, Optional
 
 from bfbuild.errors import BfError, clip, describe_value, did_you_mean
 
-if TYPE_CHECKING:
-    from bfbuild.loading.schema import Attr, ValidationContext
+# Attribute kinds, with the YAML shape each expects (used in error messages and the docs).
+KINDS = {
+    "string": "a string",
+    "int": "an integer",
+    "bool": "true or false",
+    "string_list": "a list of strings",
+    "string_dict": "a mapping of names to strings or numbers",
+    "label": "a target label (//pkg:name or :name)",
+    "label_list": "a list of target labels",
+    "source": "a source file (path relative to the package folder) or a target label",
+    "source_list": "a list of source files or target labels",
+}
 
 EXAMPLES = {
     "string": "text", "int": "3", "bool": "true", "string_list": "[a, b]",
@@ -34,7 +44,7 @@ def _yaml_scalar(text: str, numbers_ok: bool = False) -> str:
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 
-def _quote_hint(name: Optional[str], value: Any, ctx: "ValidationContext") -> str:
+def _quote_hint(name: Optional[str], value: Any, ctx) -> str:
     """'quote it: NAME: "TEXT"' (or 'quote it: "TEXT"' without a name), with the text as
     written when the loader kept it."""
     text = ctx.raw_text if ctx.raw_text is not None else (
@@ -51,12 +61,10 @@ def _quote_hint(name: Optional[str], value: Any, ctx: "ValidationContext") -> st
     return f'quote it: {name + ": " if name else ""}"{text}" ({why})'
 
 
-def _type_error(name: str, attr: "Attr", value: Any, ctx: "ValidationContext",
+def _type_error(name: str, attr, value: Any, ctx,
                 item: Optional[int] = None) -> BfError:
     """Type errors quote at most a short excerpt of the value and name YAML shapes, never
     Python types."""
-    from bfbuild.loading.schema import KINDS
-
     expected = KINDS[attr.kind]
     if attr.values is not None and attr.kind not in _LIST_KINDS:
         expected = "one of " + ", ".join(repr(v) for v in attr.values)
