@@ -13,13 +13,22 @@ from typing import Dict, List, Optional
 
 from bfbuild.commands import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, NEEDS_LOCK, NEEDS_PLUGINS,
                               NEEDS_TARGETS, Command, Invocation)
+from bfbuild import __version__
 from bfbuild.errors import BfError
 
 REPLAYABLE = ("build", "test")  # answered by the no-op record before any plugin is loaded
+DEFAULT_COMMAND = "run"  # `bfbuild //images:tinyllama`: a label without a command runs it
+
+
+def _with_command(argv: List[str]) -> List[str]:
+    """`bfbuild LABEL ...` means `bfbuild run LABEL ...`, as the product card promises."""
+    if argv and (argv[0].startswith("//") or argv[0].startswith(":")):
+        return [DEFAULT_COMMAND, *argv]
+    return argv
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _with_command(sys.argv[1:] if argv is None else list(argv))
     verbose = "-v" in argv or "--verbose" in argv
     try:
         return _main(argv)
@@ -42,7 +51,9 @@ def make_parser(commands: Dict[str, Command], axes=()) -> argparse.ArgumentParse
     common.add_argument("-v", "--verbose", action="store_true",
                         help="show Python tracebacks with errors")
     parser = argparse.ArgumentParser(prog="bfbuild", parents=[common],
-                                     description="Build, boot and test unikernels from YAML targets.")
+                                     description="Build, boot and test unikernels from YAML targets. "
+                                                 "`bfbuild LABEL` runs the label (`bfbuild run`).")
+    parser.add_argument("--version", action="version", version=f"bfbuild {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in commands.values():
         sub = subparsers.add_parser(command.name, parents=[common], help=command.help,

@@ -89,14 +89,19 @@ class Pattern:
         return f"//{self.package}:{self.name or 'all'}"
 
 
-def parse_pattern(text: str) -> Pattern:
-    """Parse a command-line target pattern."""
+def parse_pattern(text: str, current_package: str = "") -> Pattern:
+    """Parse a command-line target pattern. As in Bazel, a pattern without `//` is relative to
+    the package of the current folder: `:name`, `:all`, `...`, `sub:name`, `sub/...`."""
     text = text.strip()
     if not text.startswith("//"):
+        if not text or text.startswith("/"):
+            raise BfError(f"'{text}' is not a target pattern",
+                          hint="write //pkg:name, //pkg:all, //pkg/... or //...")
+        prefix = f"{current_package}/" if current_package else ""
         if text.startswith(":"):
-            return Pattern("", text[1:]) if text[1:] not in ("all", "*") else Pattern("")
-        raise BfError(f"'{text}' is not a target pattern",
-                      hint="write //pkg:name, //pkg:all, //pkg/... or //...")
+            text = f"//{current_package}{text}"
+        else:
+            text = f"//{prefix}{text}"
     body = text[2:]
     if body == "...":
         return Pattern("", recursive=True)

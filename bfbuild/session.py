@@ -59,8 +59,19 @@ class Session:
 
         return toolchains_of(self.analyzer).host_tool(program)
 
-    def labels(self, patterns: Sequence[str]) -> List[Label]:
-        return self.targets.match([parse_pattern(p) for p in patterns])
+    def labels(self, patterns: Sequence[str], cwd: Optional[Path] = None) -> List[Label]:
+        """The targets the patterns name; relative patterns (`:name`, `...`) are relative to
+        the package of `cwd` (the current folder), as in Bazel."""
+        return self.targets.match([parse_pattern(p, self.current_package(cwd)) for p in patterns])
+
+    def current_package(self, cwd: Optional[Path] = None) -> str:
+        """The package path of a folder inside the workspace ('' at the root or outside)."""
+        here = (cwd or Path.cwd()).resolve()
+        try:
+            relative = here.relative_to(self.root.resolve())
+        except ValueError:
+            return ""
+        return "" if str(relative) == "." else relative.as_posix()
 
     def configurations(self, requested: Optional[Dict[str, Optional[str]]] = None,
                        **values: Optional[str]) -> List[Configuration]:

@@ -106,7 +106,21 @@ def test_pattern_str_round_trips(text):
     assert str(parse_pattern(text)) == text
 
 
-@pytest.mark.parametrize("text", ["kernel/...", "kernel", "..."])
+@pytest.mark.parametrize("text, package, expected", [
+    (":sum", "modules/sum", Pattern("modules/sum", "sum")),
+    (":all", "modules/sum", Pattern("modules/sum")),
+    ("...", "modules", Pattern("modules", recursive=True)),
+    ("sum:sum", "modules", Pattern("modules/sum", "sum")),
+    ("sum/...", "modules", Pattern("modules/sum", recursive=True)),
+    ("kernel", "", Pattern("kernel", "kernel")),
+    ("...", "", Pattern("", recursive=True)),
+    (":x", "", Pattern("", "x")),
+])
+def test_patterns_without_slashes_are_relative_to_the_current_package(text, package, expected):
+    assert parse_pattern(text, package) == expected
+
+
+@pytest.mark.parametrize("text", ["", "/kernel", "/..."])
 def test_parse_pattern_rejects_non_patterns(text):
     with pytest.raises(BfError) as info:
         parse_pattern(text)
