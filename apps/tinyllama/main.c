@@ -1,5 +1,6 @@
 /*
- * tinyllama: the self-profiling application. Boots the runtime, runs every module of its
+ * tinyllama: the self-profiling application. Runs after bf_runtime_init() (bf/runtime.h) brought
+ * the runtime up (console, CPU gate, heap, interrupts, timer, data disk); runs every module of its
  * registry under the cycle profiler (loading each from the data disk when a valid copy is there,
  * else from the image), prints one RESULT line per module and the JSON profile, runs the Llama
  * model of the data disk, and exits: BF_EXIT_MODULES_FAILED when a module was refused or failed,
@@ -7,35 +8,20 @@
  */
 #include <bf/build_config.h>
 #include <bf/console.h>
-#include <bf/cpu.h>
 #include <bf/cpu_features.h>
 #include <bf/exit.h>
 #include <bf/heap.h>
-#include <bf/idt.h>
 #include <bf/kheader.h>
 #include <bf/module_runner.h>
 #include <bf/panic.h>
 #include <bf/profile.h>
 #include <bf/registry.h>
+#include <bf/runtime.h>
 #include <bf/timer.h>
 #include "llama/llama.h"
 
-void kmain(void);
-
-static void runtime_init(void)
-{
-    /* bf_bringup() already brought up the console, the FPU and SIMD state, and bf_cpu_gate()
-     * checked that this CPU has the features the build needs. */
-    idt_init();
-    heap_init();
-    if (timer_init(1000) != 0)
-        panic("timer_init failed");
-    cpu_sti();
-}
-
 void kmain(void)
 {
-    runtime_init();
     kprintf("BareFlow tinyllama: cpu=%s toolchain=%s\n", bf_build_config.cpu_tag,
             bf_build_config.toolchain);
     char features[160];
@@ -47,9 +33,6 @@ void kmain(void)
         panic("kernel header magic is %08x", (unsigned)h->magic);
     kprintf("kernel: %u sectors, %u bytes, entry 0x%08x, bss end 0x%08x\n", (unsigned)h->sectors,
             (unsigned)h->file_bytes, (unsigned)h->entry, (unsigned)h->bss_end);
-    if (heap_selftest() != 0)
-        panic("heap self-test failed");
-    kprintf("heap: self-test ok\n");
     kprintf("registry: %u modules, work %u\n", bf_registry_count, bf_registry_work);
 
     struct bf_run_summary summary;

@@ -1,4 +1,4 @@
-/* The CPU gate: runs after bf_bringup() and before kmain; see bf/cpu_gate.h. */
+/* The CPU gate: bf_runtime_init() runs it once the console and SIMD state are up; see bf/cpu_gate.h. */
 #include <bf/build_config.h>
 #include <bf/console.h>
 #include <bf/cpu_features.h>

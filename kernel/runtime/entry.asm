@@ -29,8 +29,7 @@ extern __bss_start
 extern __bss_end
 
 extern kmain
-extern bf_bringup
-extern bf_cpu_gate
+extern bf_runtime_init
 extern bf_exit
 
 section .header progbits alloc noexec nowrite align=4
@@ -61,10 +60,9 @@ _start:
     rep stosb
 
     mov esp, STACK_TOP
-    ; Baseline code (built for the 486) brings up the console, the FPU and SIMD state, then
-    ; checks the CPU before any code built for the configuration's CPU runs.
-    call bf_bringup
-    call bf_cpu_gate
+    ; The runtime library (built for the 486) brings every subsystem up, the CPU gate among
+    ; them, before any code built for the configuration's CPU runs: kmain is the first.
+    call bf_runtime_init
     call kmain
 
     push BF_EXIT_SUCCESS

@@ -1,7 +1,7 @@
 /* The IDT: gate encoding and lidt. */
 #include <stdint.h>
+#include <bf/cpu.h>
 #include <bf/idt.h>
-#include <bf/pic.h>
 #include <bf/string.h>
 
 #define GATE_INTERRUPT32 0x8E /* present, DPL 0, 32-bit interrupt gate */
@@ -46,6 +46,8 @@ void idt_set_gate(uint8_t vector, void (*handler)(void))
 
 void idt_init(void)
 {
+    /* A second call (an application redoing bring-up) must not take an IRQ on a half-built table. */
+    uint32_t flags = cpu_irq_save();
     memset(idt, 0, sizeof(idt));
     for (unsigned v = 0; v < IDT_EXCEPTIONS; v++)
         idt_set_gate((uint8_t)v, isr_stub_table[v]);
@@ -54,7 +56,5 @@ void idt_init(void)
 
     struct idt_pointer ptr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     __asm__ __volatile__("lidt %0" : : "m"(ptr) : "memory");
-
-    /* The IRQ gates assume the remapped vectors; the BIOS mapping collides with exceptions. */
-    pic_init();
+    cpu_irq_restore(flags);
 }

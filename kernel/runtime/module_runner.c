@@ -1,8 +1,8 @@
 /* The module runner: choose each module's blob, validate it, run it under the profiler. */
-#include <bf/ata.h>
 #include <bf/console.h>
 #include <bf/cpu.h>
 #include <bf/cpu_features.h>
+#include <bf/data_disk.h>
 #include <bf/fat16.h>
 #include <bf/heap.h>
 #include <bf/module_dump.h>
@@ -48,19 +48,17 @@ static void disk_path(const struct bf_registry_entry *entry, char *path, uint32_
     ksnprintf(path, size, "/MODULES/%s/%s/%s.MOD", tag83, opt83, name83);
 }
 
-static int mount_data_disk(void)
+/* Whether bf_runtime_init() mounted the data disk; says so when the modules must do without. */
+static int have_data_disk(void)
 {
-    if (ata_init() <= 0 || !ata_present(ATA_DATA_DISK)) {
+    int status = data_disk_status();
+    if (status == DATA_DISK_MOUNTED)
+        return 1;
+    if (status == DATA_DISK_NONE)
         kprintf("data disk: none, using the embedded modules\n");
-        return 0;
-    }
-    int rc = fat16_mount(ATA_DATA_DISK);
-    if (rc != 0) {
-        kprintf("data disk: present but not FAT16 (error %d), using the embedded modules\n", rc);
-        return 0;
-    }
-    kprintf("data disk: FAT16 volume '%s' mounted\n", fat16_label());
-    return 1;
+    else
+        kprintf("data disk: present but not FAT16 (error %d), using the embedded modules\n", status);
+    return 0;
 }
 
 /* A valid copy of module `name` from the data disk, in a heap buffer, or 0. */
@@ -174,7 +172,7 @@ void bf_run_registry(struct bf_run_summary *summary)
     memset(summary, 0, sizeof *summary);
     if (bf_registry_profile[0])
         kprintf("registry: module levels from profile %s\n", bf_registry_profile);
-    int have_disk = mount_data_disk();
+    int have_disk = have_data_disk();
     uint32_t first = 0;
     while (first < bf_registry_count) {
         uint32_t count = 1;

@@ -23,8 +23,9 @@ struct bf_interrupt_frame {
 };
 
 /*
- * Installs the exception and IRQ gates, loads the IDT and remaps the PICs with every IRQ masked
- * (pic_init()). Interrupts stay disabled: cpu_sti() once handlers are set.
+ * Installs the exception and IRQ gates and loads the IDT. The IRQ gates assume the PICs are
+ * remapped to IDT_IRQ_BASE (pic_init(), bf/pic.h; the BIOS mapping collides with exceptions):
+ * bf_runtime_init() does both. Leaves the interrupt flag as it was.
  */
 void idt_init(void);
 

@@ -12,7 +12,8 @@ typedef void (*irq_handler_fn)(void);
 
 /*
  * Installs fn for irq (0-15) and unmasks the line; fn == NULL masks it again.
- * Returns 0, or -1 if irq is out of range. Needs idt_init() first.
+ * Returns 0, or -1 if irq is out of range. Needs idt_init() and pic_init() first
+ * (bf_runtime_init() does both).
  */
 int irq_set_handler(int irq, irq_handler_fn fn);
 

@@ -6,7 +6,7 @@
 
 /*
  * Programs the PIT to interrupt hz times a second (19..1193182; e.g. 1000) and installs the tick
- * handler. Needs idt_init(); ticks count once interrupts are enabled (cpu_sti()).
+ * handler. Needs idt_init() and pic_init(); ticks count once interrupts are enabled (cpu_sti()).
  * Returns 0, or -1 if hz is 0.
  */
 int timer_init(uint32_t hz);
