@@ -1,12 +1,16 @@
 /* llama_main: the files from the data disk, the model, the run, the LLAMA lines. */
+#include <bf/build_config.h>
 #include <bf/console.h>
 #include <bf/fat16.h>
 #include <bf/heap.h>
+#include <bf/string.h>
+#include "attention.h"
 #include "checkpoint.h"
 #include "disk.h"
 #include "generate.h"
 #include "llama.h"
 #include "matmul.h"
+#include "ops.h"
 #include "profile.h"
 #include "run_config.h"
 #include "sampler.h"
@@ -49,6 +53,23 @@ static void print_results(const struct llama_run_config *cfg, const struct llama
             (unsigned long long)per_token, llama_matmul_name());
 }
 
+/* The timed functions, in the profile's order. Call after llama_matmul_select. */
+static void register_profile(void)
+{
+    const char *cpu = bf_build_config.cpu_tag;
+    const char *variant = llama_matmul_name();
+    /* The matmul's tag names the instruction set it runs with when that is not the build's. */
+    llama_prof_register(LLAMA_PROF_MATMUL, "llama_matmul", (const void *)llama_matmul_code(),
+                        strcmp(variant, "scalar") == 0 ? cpu : variant);
+    llama_prof_register(LLAMA_PROF_RMSNORM, "llama_rmsnorm", (const void *)llama_rmsnorm, cpu);
+    llama_prof_register(LLAMA_PROF_SOFTMAX, "llama_softmax", (const void *)llama_softmax, cpu);
+    llama_prof_register(LLAMA_PROF_ROPE, "llama_rope", (const void *)llama_rope, cpu);
+    llama_prof_register(LLAMA_PROF_ATTENTION, "llama_attention", (const void *)llama_attention, cpu);
+    llama_prof_register(LLAMA_PROF_SWIGLU, "llama_swiglu", (const void *)llama_swiglu, cpu);
+    llama_prof_register(LLAMA_PROF_FORWARD, "llama_forward", (const void *)llama_forward, cpu);
+    llama_prof_register(LLAMA_PROF_SAMPLE, "llama_sample", (const void *)llama_sample, cpu);
+}
+
 /* The run parameters: LLAMA.CFG when the disk has one, else the defaults. */
 static void load_run_config(struct llama_run_config *cfg)
 {
@@ -71,7 +92,7 @@ static int run(struct llama_model *model, const struct llama_tokenizer *tok,
     struct llama_sampler sampler;
     struct llama_generation g;
     kprintf("llama: matmul %s\n", llama_matmul_select(cfg->matmul));
-    llama_profile_register();
+    register_profile();
     if (llama_state_alloc(model) != 0) {
         kprintf("LLAMA: not enough memory for the activations\n");
         return -1;

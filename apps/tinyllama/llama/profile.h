@@ -1,4 +1,8 @@
-/* The inference's entries in the kernel's cycle profile (bf/profile.h). */
+/*
+ * The inference's entries in the kernel's cycle profile (bf/profile.h). This file knows the
+ * entries by number only: the code it times calls llama_prof_start/llama_prof_stop, and
+ * llama.c registers each entry's name and code (so dependencies point one way, to here).
+ */
 #ifndef LLAMA_PROFILE_H
 #define LLAMA_PROFILE_H
 
@@ -17,15 +21,19 @@ enum llama_prof {
     LLAMA_PROF_COUNT
 };
 
-/* Registers every entry (once; later calls do nothing). Call after llama_matmul_select. */
-void llama_profile_register(void);
+/*
+ * Registers entry `which` with the kernel profiler as a kernel function: its name, the address
+ * of its code and the CPU tag it runs with. Once per entry; later calls for it do nothing.
+ */
+void llama_prof_register(enum llama_prof which, const char *name, const void *code,
+                         const char *cpu_tag);
 
 static inline uint64_t llama_prof_start(void)
 {
     return rdtsc();
 }
 
-/* Records one call that began at `start`; a no-op before llama_profile_register. */
+/* Records one call that began at `start`; a no-op until `which` is registered. */
 void llama_prof_stop(enum llama_prof which, uint64_t start);
 
 #endif
