@@ -87,6 +87,11 @@ def _main(argv: List[str]) -> int:
 
         if answer_if_unchanged(argv):
             return EXIT_OK
+        from bfbuild.analysis_cache import build_if_analysed
+
+        status = build_if_analysed(argv)
+        if status is not None:
+            return status
     from bfbuild.plugins import collect_axes, collect_named
 
     workspace, plugins, problem = _load(argv)

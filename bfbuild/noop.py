@@ -7,65 +7,29 @@ invocation with the same command line first compares those files' stat() results
 (size, mtime, ctime, inode). Only when all are identical does it skip the build; any difference
 hands the decision to the full build, where SCons compares contents.
 
-A stat can miss an edit that lands in the same timestamp tick as the record (the "racy" case that
-fools timestamp deciders). As git does for its index, files modified less than RACY_SECONDS
-before the record was written are not trusted on their stat alone: the record keeps their sha256,
-and the check compares contents for them.
+Records are checked by stat and, for files changed just before the record, by content
+(bfbuild.stat_record).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from bfbuild.digest import file_sha256_or_none
+from bfbuild import stat_record
+from bfbuild.layout import BUILD_RECORD, NOOP_DIR
 
-from bfbuild.layout import BUILD_RECORD, NOOP_DIR as RECORD_DIR, PENDING_JOURNAL
-RACY_SECONDS = 2.0
-RECORD_VERSION = 2
-
-
-def _fingerprint(path: str):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+_fingerprint = stat_record.fingerprint
 
 
 def _record_path(root: Path, argv: List[str]) -> Path:
-    key = json.dumps({"argv": argv, "path": os.environ.get("PATH", ""),
-                      "python": sys.executable}, sort_keys=True)
-    return root / RECORD_DIR / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
-
-
-def _sha256(path: str) -> Optional[str]:
-    return file_sha256_or_none(path)  # None for a folder, or a file that is gone
+    return stat_record.record_path(root, NOOP_DIR, argv)
 
 
 def check(root: Path, argv: List[str]) -> Optional[Dict]:
     """The stored report when nothing the last identical command depended on has changed."""
-    if (root / PENDING_JOURNAL).exists():
-        return None  # a killed build left outputs nothing vouches for: the engine removes them
-    record_file = _record_path(root, argv)
-    try:
-        record = json.loads(record_file.read_text())
-    except (OSError, ValueError):
-        return None
-    if record.get("version") != RECORD_VERSION:
-        return None
-    racy = record.get("racy", {})
-    for path, expected in record["files"].items():
-        full = path if os.path.isabs(path) else str(root / path)
-        if _fingerprint(full) != expected:
-            return None
-        if path in racy and (racy[path] is None or _sha256(full) != racy[path]):
-            return None  # changed within its timestamp tick, or a racy folder: cannot tell
-    return record["report"]
+    return stat_record.check(root, _record_path(root, argv))
 
 
 def code_files() -> List[str]:
@@ -80,22 +44,8 @@ def code_files() -> List[str]:
 
 
 def write(root: Path, argv: List[str], files: Iterable[str], report: Dict) -> None:
-    """Record the state after a successful build. Files that do not exist are recorded too
-    (as absent), so that creating them invalidates the record."""
-    written_at = time.time()
-    record = {"version": RECORD_VERSION, "argv": argv, "written_at": written_at,
-              "files": {}, "racy": {}, "report": report}
-    racy_after = (written_at - RACY_SECONDS) * 1e9
-    for path in sorted(set(files)):
-        full = path if os.path.isabs(path) else str(root / path)
-        fingerprint = record["files"][path] = _fingerprint(full)
-        if fingerprint is not None and fingerprint[1] >= racy_after:
-            record["racy"][path] = _sha256(full)
-    record_file = _record_path(root, argv)
-    record_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = record_file.with_name(record_file.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(record))
-    os.replace(tmp, record_file)
+    """Record the state after a successful build, with the report a repeat prints."""
+    stat_record.write(root, _record_path(root, argv), files, report)
 
 
 def answer_if_unchanged(argv: List[str]) -> bool:

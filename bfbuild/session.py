@@ -112,7 +112,11 @@ class Session:
 
     def dependency_files(self, analysis: Analysis) -> List[str]:
         """Everything this build depended on, for the no-op record (bfbuild.noop)."""
-        from bfbuild.engine.steps import header_dependencies
+        return self.analysis_files() + action_files(self.root, analysis.graph.to_json())
+
+    def analysis_files(self) -> List[str]:
+        """Everything loading and analysis read: YAML files and the folders searched for them,
+        the programs found, files rules read, and the code of bfbuild and of every plugin."""
         from bfbuild.noop import code_files
 
         root = self.root
@@ -126,19 +130,15 @@ class Session:
             module = sys.modules.get(package)
             if module is None or not getattr(module, "__file__", None):
                 continue
+            if not hasattr(module, "__path__"):  # a single-file plugin: its file is listed below
+                continue
             folder = Path(module.__file__).parent
             files += [str(p) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
         files += code_files()
         for plugin in self.plugins.get_plugins():
             if getattr(plugin, "__file__", None):
                 files.append(plugin.__file__)
-        for action in analysis.graph.actions:
-            files += action.inputs
-            files += action.outputs
-            if action.depfile:
-                files += header_dependencies({"depfile": str(root / action.depfile),
-                                              "inputs": list(action.inputs)}, only_existing=False)
-        return files
+        return [str(f) for f in files]
 
     def execute(self, analysis: Analysis, jobs: int = 0, keep_going: bool = False,
                 cache: Optional[runner.CacheOptions] = None) -> runner.BuildResult:
@@ -147,3 +147,17 @@ class Session:
                                 cache=cache)
         self.plugins.hook.bfbuild_build_finished(result=result)
         return result
+
+
+def action_files(root: Path, graph: Dict) -> List[str]:
+    """Every input, output and header (from the depfiles) of the actions of a graph's JSON."""
+    from bfbuild.engine.steps import header_dependencies
+
+    files: List[str] = []
+    for action in graph["actions"]:
+        files += action["inputs"]
+        files += action["outputs"]
+        if action.get("depfile"):
+            files += header_dependencies({"depfile": str(root / action["depfile"]),
+                                          "inputs": list(action["inputs"])}, only_existing=False)
+    return files

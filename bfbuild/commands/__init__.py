@@ -53,6 +53,7 @@ class Invocation:
     session: Optional[object] = None
     extra: list = field(default_factory=list)  # words after `--`
     lock: Optional[object] = None  # the workspace lock, once the command holds it
+    header: str = ""  # the build's first summary line (bfbuild.commands.reporting)
 
     def hold_lock(self) -> None:
         """Take the workspace lock (once) before the first write to bfout/ or the workspace;

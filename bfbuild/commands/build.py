@@ -1,5 +1,7 @@
 """`bfbuild build TARGET...`: build targets in every requested configuration."""
+from bfbuild import analysis_cache
 from bfbuild.commands import EXIT_FAILED, EXIT_OK, Command
+from bfbuild.commands.options import cache_options
 from bfbuild.commands.reporting import record_noop
 
 
@@ -17,6 +19,8 @@ def run(invocation) -> int:
              for configured in analysis.top for path in configured.files()]
     print("\n".join(lines))
     record_noop(invocation, analysis, lines)
+    analysis_cache.store(invocation, analysis, invocation.header, lines,
+                         cache_options(invocation.options))
     return EXIT_OK
 
 

@@ -15,8 +15,10 @@ def build_and_report(invocation, labels, configs, keep_going=None):
     invocation.hold_lock()
     shared = f", {analysis.shared_actions} shared between configurations" if len(configs) > 1 else ""
     shard = f" (shard {options.shard[0]}/{options.shard[1]}: {len(analysis.top)} pairs)" if options.shard else ""
-    print(f"bfbuild: {len(labels)} target(s) x {len(configs)} configuration(s){shard}: "
-          f"{len(analysis.graph.actions)} actions{shared}")
+    header = (f"bfbuild: {len(labels)} target(s) x {len(configs)} configuration(s){shard}: "
+              f"{len(analysis.graph.actions)} actions{shared}")
+    print(header)
+    invocation.header = header
     result = session.execute(analysis, jobs=options.jobs,
                              keep_going=options.keep_going if keep_going is None else keep_going,
                              cache=cache_options(options))

@@ -43,14 +43,3 @@ void bf_runtime_init(void)
     cpu_sti();        /* interrupts on */
     /* The profiler, the module loader and the keyboard (polled) need no set-up. */
 }
-
-/*
- * The former name of the bring-up, which nothing calls any more: kept only because
- * tests/integration/test_old_cpus.py looks for <bf_bringup> in the runtime library's disassembly.
- * Remove it once that test looks for <bf_runtime_init>.
- */
-void bf_bringup(void);
-void bf_bringup(void)
-{
-    bf_runtime_init();
-}

@@ -2,7 +2,7 @@
 import os
 import time
 
-from bfbuild import noop
+from bfbuild import noop, stat_record
 
 
 def test_an_unchanged_tree_is_answered_and_any_stat_change_is_not(tmp_path):
@@ -24,5 +24,5 @@ def test_a_same_tick_edit_is_caught_by_content(tmp_path, monkeypatch):
     # An edit the file system cannot tell apart by stat (coarse timestamps, same size).
     recorded = noop._fingerprint(str(path))
     path.write_text("int x = 2;\n")
-    monkeypatch.setattr(noop, "_fingerprint", lambda full: recorded)
+    monkeypatch.setattr(stat_record, "fingerprint", lambda full: recorded)
     assert noop.check(tmp_path, ["build"]) is None

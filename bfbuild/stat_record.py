@@ -1,0 +1,89 @@
+"""Records of "everything this depended on", checked by stat() and, for racy files, by content.
+
+The no-op answer (bfbuild.noop) and the analysis cache (bfbuild.analysis_cache) both keep, after
+a successful command, the state of every file it depended on (size, mtime, ctime, inode; for a
+folder, the names in it; a file that does not exist is recorded as absent, so creating it
+invalidates the record). A record holds only while every file still has that state.
+
+A stat can miss an edit that lands in the same timestamp tick as the record (the "racy" case that
+fools timestamp deciders). As git does for its index, files modified less than RACY_SECONDS
+before the record was written are not trusted on their stat alone: the record keeps their sha256,
+and the check compares contents for them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+from bfbuild.digest import file_sha256_or_none
+from bfbuild.layout import PENDING_JOURNAL
+
+RACY_SECONDS = 2.0
+RECORD_VERSION = 2
+
+
+def fingerprint(path: str):
+    """A file's stat; a folder's list of names (what package discovery sees: a folder's mtime
+    would also move when bfout/ appears in it, and would be racy right after every build)."""
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            names = "\0".join(sorted(os.listdir(path)))
+            return ["dir", hashlib.sha256(names.encode("utf-8", "surrogateescape")).hexdigest()]
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def record_path(root: Path, folder: str, argv: List[str], env_keys: Iterable[str] = ()) -> Path:
+    """Where the record of this command line lives: keyed by the argv, the current folder
+    (patterns may be relative to it), PATH, the interpreter and the environment variables the
+    command reads."""
+    key = json.dumps({"argv": argv, "cwd": os.getcwd(), "path": os.environ.get("PATH", ""),
+                      "python": sys.executable,
+                      "env": {name: os.environ.get(name) for name in sorted(env_keys)}},
+                     sort_keys=True)
+    return root / folder / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
+
+
+def check(root: Path, path: Path) -> Optional[Dict]:
+    """The payload of a record when every file it lists is as recorded, else None."""
+    if (root / PENDING_JOURNAL).exists():
+        return None  # a killed build left outputs nothing vouches for: the engine removes them
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
+        return None
+    racy = record.get("racy", {})
+    for name, expected in record["files"].items():
+        full = name if os.path.isabs(name) else str(root / name)
+        if fingerprint(full) != expected:
+            return None
+        if name in racy and (racy[name] is None or file_sha256_or_none(full) != racy[name]):
+            return None  # changed within its timestamp tick, or a racy folder: cannot tell
+    return record["payload"]
+
+
+def write(root: Path, path: Path, files: Iterable[str], payload: Dict) -> None:
+    """Record the state of `files` now, with the payload a later check returns."""
+    written_at = time.time()
+    record = {"version": RECORD_VERSION, "written_at": written_at, "files": {}, "racy": {},
+              "payload": payload}
+    racy_after = (written_at - RACY_SECONDS) * 1e9
+    for name in sorted(set(files)):
+        full = name if os.path.isabs(name) else str(root / name)
+        state = record["files"][name] = fingerprint(full)
+        if state is not None and state[0] != "dir" and state[1] >= racy_after:
+            record["racy"][name] = file_sha256_or_none(full)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(record))
+    os.replace(tmp, path)
