@@ -1,13 +1,14 @@
 """The unikernel wing's commands: run (boot an image), size (where the bytes go), pgo (profile,
-rebuild optimised, compare), and the `module` kind of `bfbuild new`."""
+rebuild optimised, compare), profile (sampled call stacks as a flame graph), and the `module`
+kind of `bfbuild new`."""
 from bfbuild.api import hookimpl
 
 
 @hookimpl
 def bfbuild_commands():
-    from bfbuild_unikernel.commands import pgo, run, size
+    from bfbuild_unikernel.commands import pgo, profile, run, size
 
-    return [run.COMMAND, size.COMMAND, pgo.COMMAND]
+    return [run.COMMAND, size.COMMAND, pgo.COMMAND, profile.COMMAND]
 
 
 @hookimpl

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <bf/ata.h>
 #include <bf/io.h>
+#include <bf/sampler.h>
 #include <bf/string.h>
 
 #define IO_BASE 0x1F0
@@ -168,7 +169,7 @@ const char *ata_model(int drive)
     return ata_present(drive) ? drives[drive].model : "";
 }
 
-int ata_read(int drive, uint32_t lba, uint32_t count, void *buf)
+static int read_sectors(int drive, uint32_t lba, uint32_t count, void *buf)
 {
     if (!ata_present(drive))
         return ATA_ERR_NODEV;
@@ -205,4 +206,12 @@ int ata_read(int drive, uint32_t lba, uint32_t count, void *buf)
         count -= n;
     }
     return 0;
+}
+
+int ata_read(int drive, uint32_t lba, uint32_t count, void *buf)
+{
+    bf_sampler_pause(); /* the wait depends on the host: not sampled (bf/sampler.h) */
+    int r = read_sectors(drive, lba, count, buf);
+    bf_sampler_resume();
+    return r;
 }

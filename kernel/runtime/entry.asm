@@ -29,6 +29,7 @@ extern __bss_start
 extern __bss_end
 
 extern kmain
+extern bf_sampler_start
 extern bf_runtime_init
 extern bf_exit
 
@@ -63,6 +64,7 @@ _start:
     ; The runtime library (built for the 486) brings every subsystem up, the CPU gate among
     ; them, before any code built for the configuration's CPU runs: kmain is the first.
     call bf_runtime_init
+    call bf_sampler_start           ; nothing unless the kernel links //kernel:sampling
     call kmain
 
     push BF_EXIT_SUCCESS

@@ -27,6 +27,6 @@ void irq_dispatch(const struct bf_interrupt_frame *frame)
         return;
     irq_handler_fn fn = handlers[irq];
     if (fn)
-        fn();
+        fn(frame);
     pic_eoi(irq);
 }

@@ -10,6 +10,7 @@
 #include <bf/module_runner.h>
 #include <bf/profile.h>
 #include <bf/registry.h>
+#include <bf/sampler.h>
 #include <bf/string.h>
 
 static const struct bf_module_api module_api = {
@@ -95,14 +96,16 @@ static int run_module(const struct bf_registry_entry *entry, const struct bf_mod
                       const char *source)
 {
     bf_module_entry_fn fn = bf_module_load((const uint8_t *)h);
+    bf_sampler_module_loaded(entry->name, h->cpu_tag);
     int id = bf_profile_register(entry->name, h->load_address, h->payload_size, h->opt_level,
                                  h->cpu_tag, source);
     struct bf_module_result first, result;
     for (uint32_t call = 0; call < entry->calls; call++) {
         memset(&result, 0, sizeof result);
         /* Interrupts off while timed: under -icount the count is then the module's own
-         * instructions, the same on every run, whatever the timer did around it. */
-        uint32_t flags = cpu_irq_save();
+         * instructions, the same on every run, whatever the timer did around it. Except in a
+         * sampling kernel, whose ticks must see the module (its counts include the sampler). */
+        uint32_t flags = bf_sampler_active() ? 0 : cpu_irq_save();
         uint64_t start = rdtsc();
         int rc = fn(&module_api, bf_registry_work, &result);
         uint64_t cycles = rdtsc() - start;

@@ -1,6 +1,7 @@
 /* Prompt, forward passes, sampling and decoding, position by position. */
 #include <bf/cpu.h>
 #include <bf/heap.h>
+#include <bf/sampler.h>
 #include <bf/string.h>
 #include "generate.h"
 
@@ -58,8 +59,9 @@ int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
     int n_prompt = llama_encode(tok, prompt, prompt_tokens);
 
     /* Interrupts off while generating: under -icount every count (per token, per hot function)
-     * is then the inference's own instructions, the same on every run. */
-    uint32_t flags = cpu_irq_save();
+     * is then the inference's own instructions, the same on every run. Except in a sampling
+     * kernel, whose timer samples must see the inference (its counts then include them). */
+    uint32_t flags = bf_sampler_active() ? 0 : cpu_irq_save();
     uint64_t start = rdtsc();
     int token = prompt_tokens[0];
     int pos = 0;

@@ -6,9 +6,9 @@
 
 /*
  * Runs with interrupts disabled, before the EOI. Must be short and must not use floating point
- * (the entry stubs do not save the x87 state) or the heap.
+ * (the entry stubs do not save the x87 state) or the heap. `frame` is the interrupted context.
  */
-typedef void (*irq_handler_fn)(void);
+typedef void (*irq_handler_fn)(const struct bf_interrupt_frame *frame);
 
 /*
  * Installs fn for irq (0-15) and unmasks the line; fn == NULL masks it again.
