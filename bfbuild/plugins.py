@@ -3,13 +3,16 @@ listed in BUILD.yaml."""
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
-from typing import Dict, List
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
 
 import pluggy
 
+import bfbuild
 import bfbuild.hookspecs as hookspecs
 from bfbuild.analysis import toolchains
 from bfbuild.errors import BfError, clip
@@ -32,8 +35,7 @@ def make_plugin_manager(workspace: Workspace = None, builtins=()) -> pluggy.Plug
         raise
     except BaseException as exc:  # a broken third-party package must not crash with a traceback
         raise BfError(f"a plugin of the '{ENTRY_POINT_GROUP}' entry-point group failed to load: "
-                      f"{_what_happened(exc)}",
-                      hint="reinstall or uninstall the package that provides it (pip list)") from exc
+                      f"{_what_happened(exc)}{_provider(exc)}", hint=_entry_point_hint(exc)) from exc
     if workspace is not None:
         for index, entry in enumerate(workspace.plugins):
             module = _import_workspace_plugin(workspace, entry, index)
@@ -41,6 +43,69 @@ def make_plugin_manager(workspace: Workspace = None, builtins=()) -> pluggy.Plug
                 manager.register(module, name=f"workspace:{entry}")
         check_workspace_settings(workspace, manager)
     return manager
+
+
+def _checkout_venv() -> Optional[Path]:
+    """The .venv of the checkout this bfbuild was imported from, when it has one."""
+    venv = Path(bfbuild.__file__).resolve().parents[1] / ".venv"
+    return venv if (venv / "bin" / "python").exists() else None
+
+
+def _venv_active(venv: Path) -> bool:
+    return Path(sys.prefix).resolve() == venv.resolve()
+
+
+def _unimportable_entry_points() -> List[Tuple[str, str, str]]:
+    """(distribution, version, entry point) of each entry point of the group whose module this
+    Python cannot import: what an old or foreign bfbuild installation leaves behind."""
+    found = []
+    for dist in importlib.metadata.distributions():
+        for point in dist.entry_points:
+            if point.group != ENTRY_POINT_GROUP:
+                continue
+            try:
+                missing = importlib.util.find_spec(point.module) is None
+            except (ImportError, ValueError):
+                missing = True
+            if missing:
+                found.append((dist.metadata["Name"] or "?", dist.version or "?",
+                              f"{point.name} = {point.value}"))
+    return found
+
+
+def _provider(exc: BaseException) -> str:
+    """' (entry point X of package P V)' when the failure is an entry point that cannot be
+    imported."""
+    if not isinstance(exc, ImportError):
+        return ""
+    points = _unimportable_entry_points()
+    if not points:
+        return ""
+    name, version, point = points[0]
+    return f" (entry point '{point}' of the installed package {name} {version})"
+
+
+def _entry_point_hint(exc: BaseException) -> str:
+    """The likely cause: a Python other than the checkout's .venv (a system python3 -m pytest
+    finding an old bfbuild's entry points), else a broken third-party package."""
+    venv = _checkout_venv()
+    checkout = Path(bfbuild.__file__).resolve().parents[1]
+    if isinstance(exc, ImportError) and (venv is None or not _venv_active(venv)):
+        runner = os.path.relpath(checkout / "bfw")
+        runner = runner if runner.startswith((".", "/")) else "./" + runner
+        python = os.path.relpath(checkout / ".venv" / "bin" / "python")
+        if venv is None:
+            return (f"this Python ({sys.executable}) is not the checkout's virtual environment, "
+                    f"and {checkout}/.venv does not exist yet: `{runner} pytest` creates it and "
+                    f"runs the tests in it (`{runner} COMMAND` for bfbuild itself)")
+        return (f"the checkout's virtual environment is not active: this is {sys.executable}, "
+                f"which finds another bfbuild installation's entry points. Run `{runner} pytest` "
+                f"(or `{python} -m pytest`), or activate it first: "
+                f"`. {os.path.relpath(venv / 'bin' / 'activate')}`")
+    points = _unimportable_entry_points() if isinstance(exc, ImportError) else []
+    if points:
+        return f"reinstall {points[0][0]}, or uninstall it (pip uninstall {points[0][0]})"
+    return "reinstall or uninstall the package that provides it (pip list)"
 
 
 def _import_workspace_plugin(workspace: Workspace, entry: str, index: int):

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
+import sys
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from bfbuild.analysis.actions import Action
+from bfbuild.analysis.actions import STEP_HINT, Action, python_step_digest, resolve_python_step
 from bfbuild.analysis.configuration import Configuration
 from bfbuild.analysis.toolchains import TOOLCHAIN_AXIS, toolchains_of
 from bfbuild.analysis.tools import Tool
@@ -139,16 +140,36 @@ class RuleContext:
         self.actions.append(action)
         return action
 
-    def python_action(self, mnemonic: str, function: str, params: Dict, inputs: Sequence[str],
-                      outputs: Sequence[str], tools: Sequence[Tool] = (), progress: str = "") -> Action:
-        """Declare an in-process Python step: function(inputs, outputs, params) in the engine."""
+    def python_action(self, mnemonic: str, function: Union[str, Callable], params: Dict,
+                      inputs: Sequence[str], outputs: Sequence[str], tools: Sequence[Tool] = (),
+                      progress: str = "") -> Action:
+        """Declare an in-process Python step: function(inputs, outputs, params) in the engine.
+
+        `function` is the step's function object (what a workspace rule passes), or
+        "module:function" (f"{__name__}:name" in the rule's own file). A workspace plugin is not
+        importable by name in the engine's process, so its file is recorded in the action."""
+        frame = sys._getframe(1)
+        declared_at = f"{self._short(frame.f_code.co_filename)}:{frame.f_lineno}"
+        del frame
+        try:
+            name, module_file = resolve_python_step(function)
+            python_step_digest(name, module_file)  # the action's key reads the file
+        except ValueError as exc:  # StepNameError, or an unreadable file from the digest
+            raise self.fail(f"{exc} (at {declared_at})",
+                            hint=getattr(exc, "hint", None) or STEP_HINT) from None
         action = Action(mnemonic=mnemonic, owner=str(self.label), config=self.config.name,
                         outputs=tuple(outputs), inputs=tuple(dict.fromkeys(inputs)),
-                        function=function, params=json.dumps(params, sort_keys=True),
+                        function=name, module_file=module_file, declared_at=declared_at,
+                        params=json.dumps(params, sort_keys=True),
                         tools=tuple(t.identity for t in tools),
                         progress=progress)
         self.actions.append(action)
         return action
+
+    def _short(self, filename: str) -> str:
+        """A file's path relative to the workspace root when it is inside it."""
+        root = os.path.abspath(self._analyzer.root)
+        return os.path.relpath(filename, root) if filename.startswith(root + os.sep) else filename
 
     def fail(self, message: str, attr: Optional[str] = None, hint: Optional[str] = None) -> BfError:
         where = self.target.where

@@ -7,15 +7,17 @@ take as up to date.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
+import threading
 from typing import Dict, List, Sequence
 
+from bfbuild.analysis.actions import import_step_module, one_line
 from bfbuild.engine.supervision import fault_point
 
 TMP_DIR = ".bftmp"
@@ -104,17 +106,62 @@ def _run_command(spec: Dict, tmp_outputs: List[str]) -> "tuple[bool, str]":
 
 
 def _run_python_step(spec: Dict, tmp_outputs: List[str]) -> "tuple[bool, str]":
-    module_name, func_name = spec["function"].split(":", 1)
     try:
-        function = getattr(importlib.import_module(module_name), func_name)
+        function = load_python_step(spec)
+    except StepError as exc:
+        return False, str(exc)
+    try:
         text = function(inputs=spec["inputs"], outputs=tmp_outputs,
                         params=json.loads(spec["params"])) or ""
         return True, text
     except StepError as exc:
         return False, str(exc)
-    except Exception as exc:  # a bug in a step: report it as that action's failure
+    except Exception:  # a bug in a step: report it as that action's failure
         import traceback
         return False, f"python step {spec['function']} raised:\n{traceback.format_exc()}"
+
+
+_FILE_IMPORT_LOCK = threading.Lock()
+
+
+def load_python_step(spec: Dict):
+    """The function of a Python step: its module imported by name, or loaded from the file the
+    action records (a workspace plugin, which has a generated name). Failures raise StepError
+    naming the step and where the rule declared it."""
+    module_name, _, func_name = spec["function"].partition(":")
+    declared = f" (declared at {spec['declared_at']})" if spec.get("declared_at") else ""
+    what = f"python step {spec['function']}{declared}"
+    module_file = spec.get("module_file")
+    if module_file:
+        with _FILE_IMPORT_LOCK:  # steps run in threads: one loads the file, the others wait
+            module = sys.modules.get(module_name)
+            if module is None:
+                if not os.path.isfile(module_file):
+                    raise StepError(f"{what}: its file {module_file} does not exist")
+                module = _load_module_file(module_name, module_file, what)
+    else:
+        try:
+            module = import_step_module(module_name)
+        except ValueError as exc:
+            raise StepError(f"{what}: {exc}") from None
+    function = getattr(module, func_name, None)
+    if not callable(function):
+        raise StepError(f"{what}: module {module_name!r} has no function {func_name!r}")
+    return function
+
+
+def _load_module_file(module_name: str, path: str, what: str):
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:  # SystemExit too: a plugin must not end the engine
+        del sys.modules[module_name]
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise StepError(f"{what}: importing {path} failed: {one_line(exc)}") from None
+    return module
 
 
 def _remove(path: str) -> None:

@@ -72,7 +72,11 @@ class BootResult:
     def success(self) -> bool:
         return not self.timed_out and self.status == SUCCESS_STATUS
 
-    def describe(self) -> str:
+    def describe(self, checks_failed: bool = False) -> str:
+        """How the boot ended. With checks_failed (the serial output broke an expectation), the
+        success status is stated neutrally: "exited with the success status 33"."""
+        if checks_failed and self.success:
+            return f"exited with the success status {self.status}"
         return describe_status(self.status, self.timed_out)
 
 

@@ -14,7 +14,7 @@ from bfbuild.api import (Attr, DefaultInfo, hookimpl, OUTPUT_DIR, Rule, StepErro
 from bfbuild_unikernel.pgo.profile import ProfileError, extract_profile, validate_profile
 from bfbuild_unikernel.providers import ImageInfo, RegistryInfo
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
-from bfbuild_unikernel.qemu.results import check_results
+from bfbuild_unikernel.qemu.results import check_results_at, check_serial_at, failure_report
 
 TESTLOG_DIR = f"{OUTPUT_DIR}/testlogs"
 
@@ -36,35 +36,20 @@ ATTRS = {
 
 def check_serial(lines, expect, forbid):
     """The list of problems with a serial log: missing expectations (in order), forbidden lines."""
-    problems = []
-    position = 0
-    for pattern in expect:
-        regex = re.compile(pattern)
-        for index in range(position, len(lines)):
-            if regex.search(lines[index]):
-                position = index + 1
-                break
-        else:
-            problems.append(f"expected a line matching {pattern!r} (after line {position})")
-            break
-    for pattern in forbid:
-        regex = re.compile(pattern)
-        for number, line in enumerate(lines, 1):
-            if regex.search(line):
-                problems.append(f"line {number} matches forbidden {pattern!r}: {line}")
-    return problems
+    return check_serial_at(lines, expect, forbid)[0]
 
 
 def run_boot_test(inputs, outputs, params):
     """Python step: boot, keep the serial log, write the result only if the test passed."""
     result = boot(params["argv"], params["timeout"])
-    problems = [] if result.success else [result.describe()]
-    problems += check_serial(result.lines, params["expect"], params["forbid"])
+    problems, focus = check_serial_at(result.lines, params["expect"], params["forbid"])
     expected = {}
     if params["expected"]:
         with open(params["expected"], encoding="utf-8") as handle:
             expected = json.load(handle)["modules"]
-        problems += check_results(result.lines, expected)
+        found, failing = check_results_at(result.lines, expected)
+        problems += found
+        focus += failing
     if params["profile"]:
         try:
             problems += validate_profile(extract_profile(result.lines), list(expected) or None)
@@ -74,15 +59,12 @@ def run_boot_test(inputs, outputs, params):
     os.makedirs(os.path.dirname(log), exist_ok=True)
     with open(log, "w", encoding="utf-8") as handle:
         handle.write("\n".join(result.lines) + "\n")
-    summary = f"{params['label']}: {result.describe()}, {len(result.lines)} serial lines, " \
-              f"{result.seconds:.1f}s (log: {log})"
-    if problems:
-        tail = "\n".join("    | " + line for line in result.lines[-15:])
-        raise StepError(f"TEST FAILED {summary}\n  " + "\n  ".join(problems) +
-                        f"\n  last serial lines:\n{tail}")
+    if problems or not result.success:
+        raise StepError(failure_report(params["label"], result, problems, focus, log))
     write_test_result(outputs[0], inputs, label=params["label"], status=result.status,
                       seconds=result.seconds, lines=len(result.lines))
-    return f"PASSED {summary}"
+    return f"PASSED {params['label']}: {result.describe()}, {len(result.lines)} serial lines, " \
+           f"{result.seconds:.1f}s (log: {log})"
 
 
 def analyse(ctx):

@@ -15,6 +15,10 @@ from bfbuild_unikernel.llama.steps import sources_digest
 STEPS = "bfbuild_unikernel.llama.steps"
 
 MATMUL_VARIANTS = ["auto", "scalar", "sse2", "avx2"]
+# What the kernel's LLAMA.CFG parser accepts (apps/tinyllama/llama/run_config.c): a prompt
+# shorter than LLAMA_PROMPT_MAX (256) bytes, and steps of at most 9 digits, 0 meaning seq_len.
+PROMPT_MAX_BYTES = 255
+STEPS_MAX = 100_000_000
 
 ATTRS = {
     "checkpoint": Attr("source", doc="an existing llama2.c checkpoint (then 'tokenizer' too); "
@@ -33,9 +37,10 @@ ATTRS = {
     "shared_classifier": Attr("bool", default=False, doc="generated model: logits use the token "
                                                          "embedding (else a separate classifier, "
                                                          "stored last; vocab_size < 0 in the header)"),
-    "prompt": Attr("string", default="", doc="the prompt (one line)"),
+    "prompt": Attr("string", default="", doc=f"the prompt (one line, at most {PROMPT_MAX_BYTES} "
+                                             f"bytes of UTF-8)"),
     "steps": Attr("int", default=24, doc="positions to run, prompt included (as run.c's -n); "
-                                         "capped at seq_len"),
+                                         "0 or above seq_len means seq_len"),
     "temperature": Attr("string", default="0.0", doc="sampling temperature; 0 is greedy"),
     "topp": Attr("string", default="0.9", doc="nucleus sampling threshold; <= 0 or >= 1: plain "
                                               "multinomial sampling"),
@@ -64,10 +69,13 @@ def analyse(ctx):
     prompt = ctx.attr["prompt"]
     if any(ord(c) < 32 or ord(c) == 127 for c in prompt):
         raise ctx.fail("'prompt' must be one line without control characters")
-    if len(prompt.encode("utf-8")) > 200:
-        raise ctx.fail("'prompt' is at most 200 bytes")
-    if ctx.attr["steps"] < 1:
-        raise ctx.fail("'steps' must be at least 1")
+    size = len(prompt.encode("utf-8"))
+    if size > PROMPT_MAX_BYTES:
+        raise ctx.fail(f"'prompt' is at most {PROMPT_MAX_BYTES} bytes (the kernel's LLAMA.CFG "
+                       f"limit), not {size}")
+    if not 0 <= ctx.attr["steps"] <= STEPS_MAX:
+        raise ctx.fail(f"'steps' must be between 0 (the model's seq_len) and {STEPS_MAX}, "
+                       f"not {ctx.attr['steps']}")
     if not 0 < ctx.attr["rng_seed"] < 2 ** 64:
         raise ctx.fail("'rng_seed' must be between 1 and 2^64 - 1 (xorshift stays at 0 from 0)")
     run = {"prompt": prompt, "steps": ctx.attr["steps"],
@@ -80,9 +88,14 @@ def analyse(ctx):
     if any(given):
         if not all(given):
             raise ctx.fail("'checkpoint' and 'tokenizer' go together")
-        sources = ctx.files("checkpoint") + ctx.files("tokenizer")
-        if len(sources) != 2:
+        checkpoint, tokenizer_file = ctx.files("checkpoint"), ctx.files("tokenizer")
+        if len(checkpoint) != 1 or len(tokenizer_file) != 1:
             raise ctx.fail("'checkpoint' and 'tokenizer' must each name one file")
+        if checkpoint == tokenizer_file:
+            raise ctx.fail(f"'checkpoint' and 'tokenizer' name the same file, {checkpoint[0]}",
+                           hint="the checkpoint (model.bin) and the tokenizer (tokenizer.bin) "
+                                "are two files of llama2.c's")
+        sources = checkpoint + tokenizer_file
         ctx.python_action("LLAMACOPY", f"{STEPS}:copy_model", {},
                           inputs=sources, outputs=[model, tokenizer])
     else:

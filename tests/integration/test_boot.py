@@ -34,11 +34,14 @@ def test_boot_tests_pass_then_are_cached(workspace):
     assert "1 passed, 0 failed" in rerun.stdout
 
 
-def test_a_failing_boot_test_exits_1_and_shows_the_serial_tail(workspace):
+def test_a_failing_boot_test_exits_1_and_shows_the_lines_around_the_miss(workspace):
     workspace.edit("targets/images.yaml", "    - '^tinyllama: ok'", "    - '^this line never appears'")
     proc = workspace.bfbuild("test", "//images:tinyllama_boot_test", check=1)
+    assert "exited with the success status 33, but:" in proc.stdout
     assert "expected a line matching '^this line never appears'" in proc.stdout
-    assert "    | tinyllama: ok" in proc.stdout  # the serial tail is shown
+    # The last line that matched an expectation and those after it, numbered; not the JSON tail.
+    assert re.search(r"^ +\d+ \| timer: \d+ ticks at 1000 Hz$", proc.stdout, re.M), proc.stdout[-3000:]
+    assert not re.search(r"^ +\d+ \| \{\"name\"", proc.stdout, re.M)
     assert "0 passed, 1 failed" in proc.stdout
 
 

@@ -85,7 +85,9 @@ def test_a_corrupted_disk_copy_falls_back_to_the_embedded_blob(built, tmp_path):
 def test_a_wrong_host_expectation_fails_the_boot_test_naming_the_module(workspace):
     workspace.edit("modules/sum/reference.py", '"expect": text,', '"expect": text.replace("sum=", "sum=9", 1),')
     proc = workspace.bfbuild("test", "//images:tinyllama_embedded_test", check=1)
-    assert "module sum: value 0: 'sum=8643075618439' != 'sum=98643075618439'" in proc.stdout
+    assert "exited with the success status 33, but:" in proc.stdout
+    assert "module sum: value 0: expected 'sum=98643075618439', got 'sum=8643075618439'" in proc.stdout
+    assert "| RESULT sum " in proc.stdout  # the failing line is shown, not the JSON tail
 
 
 def test_size_reports_sections_modules_and_the_space_left(built):

@@ -279,4 +279,4 @@ def test_python_step_bug_reports_a_traceback(tmp_path, step_module):
 def test_python_step_unknown_function(tmp_path, step_module):
     ok, text = run(step_spec(tmp_path / "x", f"{step_module}:nope"))
     assert not ok
-    assert "AttributeError" in text
+    assert text == f"python step {step_module}:nope: module '{step_module}' has no function 'nope'"
