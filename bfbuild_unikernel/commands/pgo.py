@@ -1,11 +1,19 @@
-"""`bfbuild pgo IMAGE [--cpu C]`: refresh the image's profile under icount, rebuild it optimised,
-compare instructions per call against the default build (bfbuild_unikernel.pgo.report)."""
+"""`bfbuild pgo IMAGE [--cpu C] [--update-profiles | --profiles-out DIR]`: record the image's
+profile under icount, say how it differs from the checked-in one, rebuild the image optimised and
+compare instructions per call against the default build (bfbuild_unikernel.pgo.report). The
+recorded profiles go to bfout/pgo/profiles/ unless --update-profiles asks for profiles/."""
 from bfbuild.api import EXIT_OK, BfError, BuildFailure, Command
 from bfbuild_unikernel.pgo import report as pgo_report
 
 
 def _arguments(parser):
     parser.add_argument("label", metavar="IMAGE")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--update-profiles", action="store_true",
+                       help="write the recorded profiles into profiles/ (the checked-in ones the "
+                            "optimised builds read), each file named as it changes")
+    where.add_argument("--profiles-out", metavar="DIR", default=None,
+                       help="write the recorded profiles to DIR (default: bfout/pgo/profiles)")
 
 
 def run(invocation) -> int:
@@ -25,7 +33,9 @@ def run(invocation) -> int:
         return analysis
 
     for config in invocation.configurations():
-        report = pgo_report.run(session, labels[0], config, build)
+        report = pgo_report.run(session, labels[0], config, build,
+                                update_profiles=options.update_profiles,
+                                profiles_out=options.profiles_out)
         print(pgo_report.markdown(report))
         print(f"bfbuild pgo: report written to {pgo_report.REPORT_DIR}/{labels[0].name}-"
               f"{config['cpu']}.md and .json")
@@ -33,5 +43,5 @@ def run(invocation) -> int:
     return EXIT_OK
 
 
-COMMAND = Command("pgo", "refresh an image's profile, rebuild it optimised, compare", run,
+COMMAND = Command("pgo", "record an image's profile, rebuild it optimised, compare", run,
                   _arguments, builds=True)

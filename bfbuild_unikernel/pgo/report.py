@@ -1,8 +1,10 @@
 """`bfbuild pgo IMAGE --cpu X`: refresh the image's profile, rebuild it optimised, and compare.
 
-1. build the image's pgo-profile target (boots under -icount shift=0,sleep=off); the profile lands
-   in profiles/<image>-<cpu>.json, and the clang profiles (IR PGO) in profiles/<image>-<cpu>/,
-   when they changed;
+1. build the image's pgo-profile target (boots under -icount shift=0,sleep=off) and say how the
+   recorded profiles differ from the checked-in ones (profiles/<image>-<cpu>.json, and the clang
+   profiles of IR PGO in profiles/<image>-<cpu>/): a diff of the JSON profile, each .profdata
+   new, changed or unchanged. They are copied to bfout/pgo/profiles/ (or the folder given);
+   profiles/ itself is written only when asked (--update-profiles), file by file, each named;
 2. build the image in the `off`, `on` (levels classified from the profile) and, with IR PGO,
    `ir` (clang's -fprofile-instr-use) configurations, in one graph;
 3. boot them under icount and tabulate, per module: calls, instructions per call in each, the
@@ -12,12 +14,13 @@ Reports go to bfout/pgo/<image>-<cpu>.md and .json.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
 import shutil
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from elftools.elf.elffile import ELFFile
 
@@ -30,6 +33,8 @@ from bfbuild_unikernel.qemu.boot import boot, qemu_argv
 
 PROFILES_DIR = "profiles"
 REPORT_DIR = "bfout/pgo"
+RECORDED_DIR = f"{REPORT_DIR}/profiles"  # where recorded profiles go unless profiles/ is asked for
+DIFF_LINES = 80  # at most this many lines of the profile's diff are printed
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 
@@ -75,22 +80,37 @@ def _boot_profile(session, configured, cpu_model: str) -> Dict:
     return profile
 
 
-def run(session, image_label: Label, config: Configuration, build) -> Dict:
-    """`build(labels, configs)` builds and returns the analysis (the CLI's build and report)."""
+def run(session, image_label: Label, config: Configuration, build,
+        update_profiles: bool = False, profiles_out: Optional[str] = None) -> Dict:
+    """`build(labels, configs)` builds and returns the analysis (the CLI's build and report).
+
+    The recorded profiles go to `profiles_out` (default bfout/pgo/profiles/), or with
+    `update_profiles` to profiles/, the checked-in ones the `on` and `ir` builds read."""
     root = session.root
     cpu = config["cpu"]
-    # 1. The profile of the instrumented image, as a build output, then checked in.
+    # 1. The profile of the instrumented image, as a build output; what differs from the
+    # checked-in one is said before anything is written.
     recorder = profile_target(session, image_label)
     analysis = build([recorder], [config])
     recorded = [root / f for f in analysis.top[0].files()]
     checked_in = root / PROFILES_DIR / f"{image_label.name}-{cpu}.json"
-    ir_dir = checked_in.with_suffix("")
-    changed = _check_in(recorded[0], checked_in)
+    changes = profile_changes(root, recorded, checked_in)
+    print("\n".join(describe_changes(root, changes, checked_in)))
+    if update_profiles:
+        destination = checked_in
+    else:
+        folder = Path(profiles_out) if profiles_out else root / RECORDED_DIR
+        destination = (folder if folder.is_absolute() else root / folder) / checked_in.name
+    ir_dest = destination.with_suffix("")
+    changed = _copy_profile(recorded[0], destination)
     for path in recorded[1:]:
-        changed |= _check_in(path, ir_dir / path.name)
-    print(f"bfbuild pgo: profiles {checked_in.relative_to(root)}"
-          f"{f' and {ir_dir.relative_to(root)}/' if recorded[1:] else ''} "
+        changed |= _copy_profile(path, ir_dest / path.name)
+    print(f"bfbuild pgo: profiles {_shown(root, destination)}"
+          f"{f' and {_shown(root, ir_dest)}/' if recorded[1:] else ''} "
           f"{'refreshed' if changed else 'unchanged'}")
+    if not update_profiles and any(change != "unchanged" for change, _, _ in changes):
+        print(f"bfbuild pgo: {PROFILES_DIR}/ is left as it is, and the builds below read it; "
+              f"'bfbuild pgo {image_label} --update-profiles' writes the recorded profiles there")
     # 2. Baseline and optimised images in one graph.
     modes = ["off", "on"] + (["ir"] if recorded[1:] else [])
     configs = [config.with_values(pgo=mode) for mode in modes]
@@ -148,13 +168,72 @@ def _geomean(values) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else 1.0
 
 
-def _check_in(recorded: Path, checked_in: Path) -> bool:
-    """Copy a recorded profile to its checked-in place; True when that changed it."""
-    checked_in.parent.mkdir(parents=True, exist_ok=True)
-    if checked_in.exists() and checked_in.read_bytes() == recorded.read_bytes():
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _copy_profile(recorded: Path, destination: Path) -> bool:
+    """Copy a recorded profile to `destination`; True when that changed it."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.exists() and destination.read_bytes() == recorded.read_bytes():
         return False
-    shutil.copyfile(recorded, checked_in)
+    shutil.copyfile(recorded, destination)
     return True
+
+
+def profile_changes(root: Path, recorded: List[Path], checked_in: Path) -> List[Tuple[str, Path, Optional[Path]]]:
+    """(change, checked-in path, recorded path) for the JSON profile and each .profdata:
+    change is "new", "changed" or "unchanged"; a checked-in .profdata the recording no longer
+    has is "not recorded" (it is never removed)."""
+    ir_dir = checked_in.with_suffix("")
+    pairs = [(checked_in, recorded[0])] + [(ir_dir / path.name, path) for path in recorded[1:]]
+    changes = []
+    for target, source in pairs:
+        if not target.exists():
+            changes.append(("new", target, source))
+        elif target.read_bytes() != source.read_bytes():
+            changes.append(("changed", target, source))
+        else:
+            changes.append(("unchanged", target, source))
+    names = {path.name for path in recorded[1:]}
+    if recorded[1:] and ir_dir.is_dir():
+        changes += [("not recorded", path, None) for path in sorted(ir_dir.glob("*.profdata"))
+                    if path.name not in names]
+    return changes
+
+
+def describe_changes(root: Path, changes, checked_in: Path) -> List[str]:
+    """What the recorded profiles would change in profiles/: the JSON profile's diff, then one
+    line per .profdata that is new, changed or no longer recorded."""
+    lines = []
+    for change, target, source in changes:
+        shown = _shown(root, target)
+        if change == "unchanged":
+            continue
+        if target == checked_in and change == "changed":
+            diff = list(difflib.unified_diff(
+                target.read_text(errors="replace").splitlines(),
+                source.read_text(errors="replace").splitlines(),
+                f"{shown} (checked in)", f"{_shown(root, source)} (recorded)", lineterm=""))
+            cut = diff[:DIFF_LINES]
+            if len(diff) > len(cut):
+                cut.append(f"... {len(diff) - len(cut)} more line(s) of diff")
+            lines += [f"bfbuild pgo: the recorded profile differs from {shown}:", *cut]
+        elif change == "new":
+            lines.append(f"bfbuild pgo: new: {shown} (not in {PROFILES_DIR}/ yet)")
+        elif change == "changed":
+            lines.append(f"bfbuild pgo: changed: {shown} ({target.stat().st_size} -> "
+                         f"{source.stat().st_size} bytes)")
+        else:
+            lines.append(f"bfbuild pgo: {shown} is no longer recorded (kept)")
+    unchanged = sum(1 for change, _, _ in changes if change == "unchanged")
+    differ = sum(1 for change, _, _ in changes if change in ("new", "changed"))
+    lines.append(f"bfbuild pgo: {differ} recorded profile(s) differ from {PROFILES_DIR}/, "
+                 f"{unchanged} match")
+    return lines
 
 
 def markdown(report: Dict) -> str:

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 def test_pgo_from_a_clean_checkout_reports_a_speedup_then_compiles_nothing(workspace):
     first = workspace.bfbuild("pgo", "//images:tinyllama", check=0)
-    assert "profiles profiles/tinyllama-i686.json and profiles/tinyllama-i686/" in first.stdout
+    # Recorded profiles go to bfout/pgo/profiles/ (profiles/ only with --update-profiles).
+    assert ("profiles bfout/pgo/profiles/tinyllama-i686.json and "
+            "bfout/pgo/profiles/tinyllama-i686/") in first.stdout
     count = len(registry_modules())
     geomean = re.search(rf"Geometric mean speed-up over {count} modules: \*\*([0-9.]+)\*\*", first.stdout)
     assert geomean and float(geomean[1]) > 1.0, first.stdout[-3000:]
@@ -29,8 +31,18 @@ def test_pgo_from_a_clean_checkout_reports_a_speedup_then_compiles_nothing(works
         "bfout/i686-on-clang/apps/tinyllama/registry/pgo_plan.json").read_text())
     assert plan["thresholds"] == {"t_calls": 10, "t_cycles": 1000000}
     second = workspace.bfbuild("pgo", "//images:tinyllama", check=0)
-    assert "profiles/tinyllama-i686/ unchanged" in second.stdout
+    assert "bfout/pgo/profiles/tinyllama-i686/ unchanged" in second.stdout
     assert "bfbuild pgo: 0 compiler invocation(s)" in second.stdout
+
+
+def test_update_profiles_writes_the_recorded_profiles_into_profiles(workspace):
+    checked_in = workspace.path("profiles/tinyllama-i686.json")
+    checked_in.write_text(checked_in.read_text().replace('"calls": ', '"calls": 1', 1))
+    proc = workspace.bfbuild("pgo", "//images:tinyllama", "--update-profiles", check=0)
+    assert "the recorded profile differs from profiles/tinyllama-i686.json:" in proc.stdout
+    assert "profiles profiles/tinyllama-i686.json and profiles/tinyllama-i686/ refreshed" in proc.stdout
+    recorded = list(workspace.root.glob("bfout/*/images/tinyllama_profile/profile.json"))
+    assert len(recorded) == 1 and checked_in.read_bytes() == recorded[0].read_bytes()
 
 
 def test_two_profiling_boots_give_identical_instruction_counts(workspace):
