@@ -4,6 +4,6 @@ from bfbuild import hookimpl
 
 @hookimpl
 def bfbuild_commands():
-    from bfbuild.commands import build, clean, explain, graph, new, query, schema, test
+    from bfbuild.commands import build, cache, clean, explain, graph, new, query, schema, test
 
-    return [module.COMMAND for module in (build, test, query, graph, explain, new, schema, clean)]
+    return [module.COMMAND for module in (build, test, query, graph, explain, new, schema, clean, cache)]

@@ -11,6 +11,21 @@ def _default_cache() -> str:
     return os.path.join(base, "bfbuild")
 
 
+def _size(text: str) -> int:
+    from bfbuild.engine.cache_config import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size (e.g. 2G, 500M, 1.5GiB)") from None
+
+
+def local_cache_options(group) -> None:
+    """--cache-dir: the local action cache (build commands, `cache`, `clean`)."""
+    group.add_argument("--cache-dir", default=os.environ.get("BFBUILD_CACHE_DIR", _default_cache()),
+                       help="the local action cache (default: $BFBUILD_CACHE_DIR or %(default)s)")
+
+
 def _shard(text: str):
     try:
         index, count = (int(part) for part in text.split("/"))
@@ -35,8 +50,7 @@ def build_options(parser: argparse.ArgumentParser, axes) -> None:
     group.add_argument("--profile", metavar="TRACE.json",
                        help="write a Chrome trace of the build (open it in Perfetto)")
     group = parser.add_argument_group("caching")
-    group.add_argument("--cache-dir", default=os.environ.get("BFBUILD_CACHE_DIR", _default_cache()),
-                       help="the local action cache (default: $BFBUILD_CACHE_DIR or %(default)s)")
+    local_cache_options(group)
     group.add_argument("--no-cache", action="store_true", help="neither read nor fill the local cache")
     group.add_argument("--remote-cache", metavar="URL", default=os.environ.get("BFBUILD_REMOTE_CACHE"),
                        help="a Bazel HTTP cache (/ac/, /cas/): bazel-remote, nginx with WebDAV "

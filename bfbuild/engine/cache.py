@@ -14,26 +14,31 @@ used. Read-only mode fetches but never stores.
 Whatever a cache holds is input from outside the build: entries are validated against a strict
 shape (bfbuild.engine.cache_entries) before anything in them is used, every read is bounded in
 size and time, and a bad entry costs one warning line naming the action, then the action runs.
+
+The local folder has a size limit (default 2 GiB) kept by least-recently-used eviction: a hit
+touches the entry and its blobs (their mtime, so noatime mounts do not matter), and `prune()`
+drops the least recently used action entries, then the blobs no remaining entry names. Eviction
+runs while other bfbuilds read and write the folder: a blob removed under a restore is a miss,
+never a wrong output (every blob is checked against its digest, and an entry whose blob is gone
+is re-read: gone too means evicted, a plain miss).
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import stat
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from typing import Dict, List, Optional, Tuple
 
-from bfbuild.engine.cache_entries import (MAX_BLOB_BYTES, MAX_ENTRY_BYTES, BadEntry, parse_action_entry,
-                            parse_manifest, workspace_relative)
+from bfbuild.engine.cache_entries import (MAX_BLOB_BYTES, BadEntry, TooLarge,  # noqa: F401
+                                          parse_action_entry, parse_manifest, workspace_relative)
+from bfbuild.engine.cache_config import configured_limit
+from bfbuild.engine.cache_local import CacheFolder, LocalStore
+from bfbuild.engine.cache_remote import RemoteStore
 from bfbuild.engine.steps import move_into_place, parse_depfile, temporary_path
-
-TIMEOUT = 10  # seconds for one remote request to connect, or to deliver its next bytes
-DEADLINE = 60  # seconds for one remote fetch as a whole
 
 
 def sha256_file(path: str) -> str:
@@ -48,101 +53,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _limit(kind: str) -> int:
-    return MAX_BLOB_BYTES if kind == "cas" else MAX_ENTRY_BYTES
-
-
-class TooLarge(Exception):
-    pass
-
-
-class LocalStore:
-    def __init__(self, root: str):
-        self.root = root
-
-    def get(self, kind: str, key: str) -> Optional[bytes]:
-        """The stored bytes, or None; a folder, device or oversized file raises TooLarge."""
-        try:
-            fd = os.open(os.path.join(self.root, kind, key[:2], key), os.O_RDONLY | os.O_NOFOLLOW
-                         | os.O_NONBLOCK)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > _limit(kind):
-                raise TooLarge(f"local {kind}/{key[:12]}... is not a regular file of at most "
-                               f"{_limit(kind)} bytes")
-            return handle.read(_limit(kind) + 1)
-
-    def put(self, kind: str, key: str, data: bytes) -> None:
-        folder = os.path.join(self.root, kind, key[:2])
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{key}.{os.getpid()}.{threading.get_ident()}")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, os.path.join(folder, key))
-
-
-class RemoteStore:
-    """Bazel's HTTP cache protocol: GET/PUT <url>/ac/<key> and <url>/cas/<sha256>."""
-
-    def __init__(self, url: str):
-        self.url = url.rstrip("/")
-        self.broken = False
-        self._warned = False
-
-    def _warn(self, message: str) -> None:
-        if not self._warned:
-            sys.stdout.write(f"remote cache: {message}; going on without it\n")
-            self._warned = True
-        self.broken = True
-
-    def get(self, kind: str, key: str) -> Optional[bytes]:
-        if self.broken:
-            return None
-        limit = _limit(kind)
-        try:
-            with urllib.request.urlopen(f"{self.url}/{kind}/{key}", timeout=TIMEOUT) as response:
-                declared = response.headers.get("Content-Length")
-                if declared is not None and declared.isdigit() and int(declared) > limit:
-                    raise TooLarge(f"remote {kind}/{key[:12]}... announces {declared} bytes")
-                return _read_bounded(response, limit, f"remote {kind}/{key[:12]}...")
-        except urllib.error.HTTPError as exc:
-            if exc.code != 404:
-                self._warn(f"GET {kind}/{key[:12]}... answered {exc.code}")
-            return None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            self._warn(f"{self.url} unreachable ({exc})")
-            return None
-
-    def put(self, kind: str, key: str, data: bytes) -> None:
-        if self.broken:
-            return
-        request = urllib.request.Request(f"{self.url}/{kind}/{key}", data=data, method="PUT",
-                                         headers={"Content-Type": "application/octet-stream"})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT):
-                pass
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            self._warn(f"PUT {kind}/{key[:12]}... failed ({exc})")
-
-
-def _read_bounded(response, limit: int, what: str) -> bytes:
-    """At most `limit` bytes within DEADLINE seconds, or TooLarge."""
-    ends = time.monotonic() + DEADLINE
-    chunks, size = [], 0
-    while True:
-        chunk = response.read(1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"{what} is larger than {limit} bytes")
-        if time.monotonic() > ends:
-            raise TooLarge(f"{what} took longer than {DEADLINE} s")
-        chunks.append(chunk)
-
-
 def describe(spec: Dict) -> str:
     """The action as a warning names it: mnemonic, owner and its first output."""
     return f"{spec['mnemonic']} {spec['owner']} ({spec['outputs'][0]})"
@@ -155,6 +65,26 @@ class ActionCache:
         self.remote = RemoteStore(remote_url) if remote_url else None
         self.readonly = readonly
         self.remote_readonly = remote_readonly or readonly
+        self.counts = {"local": 0, "remote": 0, "miss": 0}
+        self._lock = threading.Lock()
+        if self.local:
+            atexit.register(self.record)
+
+    def record(self) -> None:
+        """When the engine ends: count this build's hits, misses and stored bytes in the local
+        folder, and evict least recently used entries if it outgrew its limit."""
+        if not any(self.counts.values()) and not self.local.stored:
+            return
+        try:
+            limit, _ = configured_limit(self.local.root)
+        except ValueError as exc:
+            sys.stdout.write(f"cache: {exc}; the local cache is not pruned\n")
+            return
+        try:
+            CacheFolder(self.local.root).record_build(self.counts["local"], self.counts["remote"],
+                                                      self.counts["miss"], self.local.stored, limit)
+        except OSError as exc:  # a read-only or vanished folder must not fail a finished build
+            sys.stdout.write(f"cache: the local cache {self.local.root} was not updated ({exc})\n")
 
     # -- keys ---------------------------------------------------------------------------------
     @staticmethod
@@ -208,9 +138,12 @@ class ActionCache:
 
         Anything wrong with what the cache holds gives one note naming the action, and a miss."""
         try:
-            return self._restore(spec, journal)
+            where, notes = self._restore(spec, journal)
         except (BadEntry, TooLarge) as exc:
-            return None, [f"cache: discarded the entry of {describe(spec)}: {exc}; running it"]
+            where, notes = None, [f"cache: discarded the entry of {describe(spec)}: {exc}; running it"]
+        with self._lock:
+            self.counts[where or "miss"] += 1
+        return where, notes
 
     def _restore(self, spec: Dict, journal) -> Tuple[Optional[str], List[str]]:
         first = self.input_key(spec)
@@ -232,6 +165,8 @@ class ActionCache:
         for entry in entries:
             data, source = self._get("cas", entry["sha256"])
             if data is None:
+                if where == "local" and not self.local.exists("ac", key):
+                    return None, []  # evicted by another bfbuild meanwhile: a miss, not a fault
                 raise BadEntry(f"the {where} entry names a blob no cache holds "
                                f"({entry['sha256'][:12]}... for {entry['path']})")
             if _sha256(data) != entry["sha256"] or len(data) != entry["size"]:

@@ -23,6 +23,15 @@ class BadEntry(Exception):
     """What a cache holds is malformed or unsafe; the action runs instead."""
 
 
+class TooLarge(Exception):
+    """A stored file or a server's answer is over its bound, or a fetch over its time."""
+
+
+def limit_of(kind: str) -> int:
+    """The size bound of what is stored under ac/ (entries, manifests) or cas/ (blobs)."""
+    return MAX_BLOB_BYTES if kind == "cas" else MAX_ENTRY_BYTES
+
+
 def workspace_relative(path: str) -> bool:
     """A path inside the workspace, spelled without tricks."""
     if not isinstance(path, str) or not path or len(path) > 4096:

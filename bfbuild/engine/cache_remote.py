@@ -1,0 +1,134 @@
+"""The remote action cache client: Bazel's HTTP cache protocol (GET/PUT <url>/ac/<key> and
+<url>/cas/<sha256>) over kept-alive HTTP/1.1 connections, one per engine thread, every read
+bounded in size (cache_entries) and time (TIMEOUT per network step, DEADLINE per fetch)."""
+from __future__ import annotations
+
+import http.client
+import sys
+import threading
+import time
+import urllib.parse
+from typing import Optional
+
+from bfbuild.engine.cache_entries import MAX_ENTRY_BYTES, TooLarge, limit_of
+
+TIMEOUT = 10  # seconds for one remote request to connect, or to deliver its next bytes
+DEADLINE = 60  # seconds for one remote fetch as a whole
+
+
+class RemoteStore:
+    """Bazel's HTTP cache protocol: GET/PUT <url>/ac/<key> and <url>/cas/<sha256>.
+
+    Each engine thread keeps one HTTP/1.1 connection open to the server and sends its requests
+    on it one after the other (a clean clone restores a hundred actions: a new TCP connection per
+    request would cost more than the transfers). A connection the server closed while idle is
+    opened again once; every request keeps the bounds of TIMEOUT and DEADLINE."""
+
+    def __init__(self, url: str):
+        self.url = url.rstrip("/")
+        parts = urllib.parse.urlsplit(self.url)
+        self._scheme = parts.scheme
+        self._host = parts.hostname or ""
+        self._port = parts.port
+        self._base = parts.path.rstrip("/")
+        self._local = threading.local()
+        self.broken = False
+        self._warned = False
+        self.connections = 0  # opened so far (all threads)
+        if self._scheme not in ("http", "https") or not self._host:
+            self._warn(f"{self.url} is not an http:// or https:// URL")
+
+    def _warn(self, message: str) -> None:
+        if not self._warned:
+            sys.stdout.write(f"remote cache: {message}; going on without it\n")
+            self._warned = True
+        self.broken = True
+
+    def _connection(self) -> http.client.HTTPConnection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            kind = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+            connection = kind(self._host, self._port, timeout=TIMEOUT)
+            self._local.connection = connection
+            self.connections += 1
+        return connection
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection.close()
+
+    def _request(self, method: str, kind: str, key: str, body: Optional[bytes], limit: int):
+        """(status, body) of one request; the body is read within `limit` bytes and DEADLINE."""
+        path = f"{self._base}/{kind}/{key}"
+        headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+        for attempt in (1, 2):
+            connection = self._connection()
+            reused = connection.sock is not None
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    http.client.BadStatusLine):
+                self._drop_connection()
+                if reused and attempt == 1:
+                    continue  # the server closed the idle connection: once more, on a new one
+                raise
+            except BaseException:
+                self._drop_connection()
+                raise
+            try:
+                declared = response.getheader("Content-Length")
+                if declared is not None and declared.isdigit() and int(declared) > limit:
+                    raise TooLarge(f"remote {kind}/{key[:12]}... announces {declared} bytes")
+                data = _read_bounded(response, limit, f"remote {kind}/{key[:12]}...")
+            except BaseException:
+                self._drop_connection()  # what is left unread would be taken for the next answer
+                raise
+            if response.will_close:
+                self._drop_connection()
+            return response.status, data
+        raise AssertionError("unreachable")
+
+    def get(self, kind: str, key: str) -> Optional[bytes]:
+        if self.broken:
+            return None
+        try:
+            status, data = self._request("GET", kind, key, None, limit_of(kind))
+        except (http.client.HTTPException, OSError, ValueError) as exc:
+            self._warn(f"{self.url} unreachable ({exc.__class__.__name__}: {exc})")
+            return None
+        if status == 200:
+            return data
+        if status != 404:
+            self._warn(f"GET {kind}/{key[:12]}... answered {status}")
+        return None
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        if self.broken:
+            return
+        try:
+            status, _ = self._request("PUT", kind, key, data, MAX_ENTRY_BYTES)
+        except (http.client.HTTPException, OSError, ValueError, TooLarge) as exc:
+            self._warn(f"PUT {kind}/{key[:12]}... failed ({exc.__class__.__name__}: {exc})")
+            return
+        if not 200 <= status < 300:
+            self._warn(f"PUT {kind}/{key[:12]}... answered {status}")
+
+def _read_bounded(response, limit: int, what: str) -> bytes:
+    """At most `limit` bytes within DEADLINE seconds, or TooLarge."""
+    ends = time.monotonic() + DEADLINE
+    chunks, size = [], 0
+    while True:
+        chunk = response.read(1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"{what} is larger than {limit} bytes")
+        if time.monotonic() > ends:
+            raise TooLarge(f"{what} took longer than {DEADLINE} s")
+        chunks.append(chunk)
+
+
