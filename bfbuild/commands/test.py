@@ -1,5 +1,6 @@
 """`bfbuild test [TARGET...]`: build and run test targets; passes are cached by their inputs."""
 import time
+from pathlib import Path
 
 from bfbuild.analysis.providers import TestInfo, TestReport
 from bfbuild.commands import EXIT_FAILED, EXIT_OK, Command
@@ -39,8 +40,7 @@ def run(invocation) -> int:
         counts[{"PASSED": "passed", "PASSED (cached)": "cached", "FAILED": "failed",
                 "NOT RUN": "not run"}[state]] += 1
         where = f"{configured.label} ({configured.config.name})"
-        log = f"  log: {info.log}" if state != "NOT RUN" else "  (its build failed)"
-        print(f"  {state:16} {where}{log}")
+        print(f"  {state:16} {where}{_where_to_look(state, info.log, session.root, result)}")
         session.plugins.hook.bfbuild_test_report(report=TestReport(
             str(configured.label), configured.config.name, state, info.log))
         cached_lines.append(f"  {'PASSED (cached)':16} {where}  log: {info.log}")
@@ -54,6 +54,20 @@ def run(invocation) -> int:
                     cached_lines + [f"{total} passed, 0 failed; {total} of the passes cached"])
         return EXIT_OK
     return EXIT_FAILED
+
+
+def _where_to_look(state: str, log: str, root, result) -> str:
+    """What ends a test's line: its log when there is one to read; for a test that never ran,
+    the actions whose failure stopped it (a log from an earlier run would describe other code)."""
+    if state == "NOT RUN":
+        failed = sorted({f"{r.mnemonic} {r.owner}" for r in result.failed})
+        if not failed:
+            return "  (not run: the build stopped before it)"
+        shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        return f"  (not run: {shown} failed; see FAILED above)"
+    if not (Path(root) / log).exists():
+        return "  (it stopped before its boot: no log was written)"
+    return f"  log: {log}"
 
 
 def _state(info, root, ran, attempted) -> str:

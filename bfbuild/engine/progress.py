@@ -3,7 +3,8 @@
 Live mode rewrites a single `[n/N] MNEMONIC //label (configuration)` line in place (\\r, then
 erase to the end of the line) and prints full lines only for what a person must read: action
 output and failures. Plain mode (a pipe, a log file, CI) prints one line per action, so that logs
-keep every step. The runner decides the mode (it owns the terminal) and passes it to the engine.
+keep every step. An action whose outputs came from a cache says so at the end of its own line:
+`[3/105] CC //kernel:runtime_c exit.c (any-any-clang) (from the local cache)`. The runner decides the mode (it owns the terminal) and passes it to the engine.
 """
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ def wants_live(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
     return tty and not is_ci(environ) and environ.get("TERM", "") != "dumb"
 
 
-def status_text(index: int, total: int, spec: Dict) -> str:
+def status_text(index: int, total: int, spec: Dict, cache: str = "") -> str:
+    """The action's line; `cache` names the cache its outputs came from ("local", "remote")."""
     detail = f" {spec['progress']}" if spec.get("progress") else ""
-    return f"[{index}/{total}] {spec['mnemonic']} {spec['owner']}{detail} ({spec['config']})"
+    source = f" (from the {cache} cache)" if cache else ""
+    return f"[{index}/{total}] {spec['mnemonic']} {spec['owner']}{detail} ({spec['config']}){source}"
 
 
 def fit(text: str, columns: int) -> str:
@@ -51,9 +54,10 @@ class Progress:
         self.started = 0
         self._status: Optional[str] = None  # the live line on screen, if any
 
-    def start(self, spec: Dict) -> None:
+    def start(self, spec: Dict, cache: str = "") -> None:
+        """An action starts, or (`cache` names where from) its outputs were restored."""
         self.started += 1
-        text = status_text(self.started, self.total, spec)
+        text = status_text(self.started, self.total, spec, cache)
         if self.live:
             self._status = fit(text, self.columns)
             self.stream.write(ERASE + self._status)
@@ -61,12 +65,9 @@ class Progress:
             self.stream.write(text + "\n")
         self.stream.flush()
 
-    def finish(self, spec: Dict, ok: bool, output: str, cache_note: str = "") -> None:
-        """An action ended: show what it printed, and say so when it failed. A note that its
-        outputs came from a cache is worth a line in a log, not on a busy terminal."""
+    def finish(self, spec: Dict, ok: bool, output: str) -> None:
+        """An action ended: show what it printed, and say so when it failed."""
         lines = [output.rstrip("\n")] if output.strip() else []
-        if cache_note and not self.live:
-            lines.append(cache_note)
         if not ok:
             lines.append(f"FAILED: {spec['mnemonic']} {spec['owner']} ({spec['config']})")
         if lines:

@@ -78,15 +78,14 @@ def node(path):
 
 def _execute(target, source, env):
     spec = graph["actions"][env["BFINDEX"]]
-    with lock:
-        progress.start(spec)
     # Why it runs: the state it will run with, against the state of its last run.
     state = action_state(spec, header_dependencies(spec))
     why = reasons(load_state(state_dir, spec), state,
                   all(os.path.exists(out) for out in spec["outputs"]))
     started = time.time()
     where, notes = cache.restore(spec, journal) if cache else (None, [])
-    cache_note = f"(outputs from the {where} cache)" if where else ""
+    with lock:  # after the lookup, so that the line can say where the outputs came from
+        progress.start(spec, where or "")
     if where:
         ok, text = True, ""
     else:
@@ -100,7 +99,7 @@ def _execute(target, source, env):
     if ok:
         save_state(state_dir, spec, state)
     with lock:
-        progress.finish(spec, ok, text, cache_note)
+        progress.finish(spec, ok, text)
         with open(record_path, "a") as record:
             record.write(ActionRecord(
                 mnemonic=spec["mnemonic"], owner=spec["owner"], config=spec["config"],

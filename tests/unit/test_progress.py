@@ -25,23 +25,46 @@ def test_plain_mode_prints_one_full_line_per_action_and_its_output():
     progress.start(SPEC)
     progress.finish(SPEC, True, "")
     progress.start({**SPEC, "progress": ""})
-    progress.finish(SPEC, True, "module sum: 120 bytes\n", cache_note="(outputs from the local cache)")
+    progress.finish(SPEC, True, "module sum: 120 bytes\n")
     progress.close()
     assert out.getvalue() == (f"{LINE}\n[2/3] CC //kernel:runtime (i686-any-clang)\n"
-                              "module sum: 120 bytes\n(outputs from the local cache)\n")
+                              "module sum: 120 bytes\n")
     assert "\r" not in out.getvalue()
 
 
 def test_live_mode_rewrites_one_line_and_clears_it_at_the_end():
     out = Tty()
     progress = Progress(out, total=3, live=True)
-    progress.start(SPEC)
-    progress.finish(SPEC, True, "", cache_note="(outputs from the local cache)")
+    progress.start(SPEC, "local")
+    progress.finish(SPEC, True, "")
     progress.start(SPEC)
     progress.close()
     text = out.getvalue()
-    assert text == f"{ERASE}{LINE}{ERASE}{LINE.replace('[1/3]', '[2/3]')}{ERASE}"
+    assert text == (f"{ERASE}{LINE} (from the local cache)"
+                    f"{ERASE}{LINE.replace('[1/3]', '[2/3]')}{ERASE}")
     assert "\n" not in text  # nothing scrolled: a cached action is not worth a line here
+
+
+def test_an_action_restored_from_a_cache_says_so_on_its_own_line():
+    out = io.StringIO()
+    progress = Progress(out, total=3)
+    progress.start(SPEC, "local")
+    progress.finish(SPEC, True, "")
+    progress.start({**SPEC, "progress": "exit.c"}, "remote")
+    progress.finish(SPEC, True, "")
+    assert out.getvalue().splitlines() == [
+        f"{LINE} (from the local cache)",
+        "[2/3] CC //kernel:runtime exit.c (i686-any-clang) (from the remote cache)"]
+
+
+def test_the_engine_script_starts_the_line_after_the_cache_lookup():
+    """The engine prints an action's line once it knows where the outputs come from."""
+    from bfbuild.engine import runner
+
+    text = runner.ENGINE_SCRIPT.read_text()
+    execute = text[text.index("def _execute"):text.index("def _store_header_dependencies")]
+    assert execute.index("cache.restore(") < execute.index("progress.start(spec, where")
+    assert "outputs from the" not in text
 
 
 def test_live_mode_prints_output_and_failures_as_full_lines_then_redraws_the_status():
