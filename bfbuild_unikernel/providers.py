@@ -64,6 +64,7 @@ class ModuleInfo:
     opt_level: str
     cpu_tag: str
     reference: Optional[str] = None  # script printing the expected result as JSON
+    reference_libs: Tuple[str, ...] = ()  # Python files the reference imports (modlib.py)
     features: Tuple[str, ...] = ()  # CPUID features the code needs (the CPU target's)
 
 

@@ -32,6 +32,9 @@ ATTRS = {
     "linker_script": Attr("source", required=True, doc="module linker-script template (//kernel:module_ld)"),
     "slot": Attr("string", default=hex(DEFAULT_SLOT), doc="load address, BF_MODULE_SLOT"),
     "reference": Attr("source", doc="host script printing the expected result as JSON (--work N)"),
+    "reference_libs": Attr("source_list", doc="Python files the reference imports "
+                                              "(//modules/common:modlib_py): inputs of the "
+                                              "REFERENCE action, the only ones it can import"),
     "ir_pgo": Attr("string", default="", values=["", "generate"],
                    doc="'generate': compile with clang's profile counters (-fprofile-instr-generate); "
                        "the kernel then dumps them after the module ran (docs/ir-pgo.md)"),
@@ -92,7 +95,8 @@ def make_blob(inputs, outputs, params):
                          len(payload), bss, zlib.crc32(payload), OPT_CODES[params["opt"]], flags)
     with open(outputs[0], "wb") as handle:
         handle.write(header + payload)
-    return f"module {name}: {len(payload)} bytes ({text} of code), {bss} bytes .bss, {params['opt']}"
+    return (f"module {name} ({params['variant']}): {len(payload)} bytes ({text} of code), "
+            f"{bss} bytes .bss")
 
 
 def analyse(ctx):
@@ -121,13 +125,18 @@ def analyse(ctx):
     ctx.action("LINK", [*ld.argv, "-m", "elf_i386", "-nostdlib", "--build-id=none", "-T", script,
                         "-o", elf, *objects], inputs=[script, *objects], outputs=[elf], tools=[ld])
     blob = ctx.output(f"{name}.mod")
+    # What tells this build of the module from the others of one build (matrix, fat, PGO).
+    variant = ", ".join([ctx.config.name, ctx.attr["opt"],
+                         *(["profile counters"] if ctx.attr["ir_pgo"] else []),
+                         *(["clang profile"] if profile else [])])
     ctx.python_action("BLOB", "bfbuild_unikernel.rules.embed_module:make_blob",
                       {"name": name, "cpu_tag": cpu_tag, "slot": ctx.attr["slot"],
-                       "opt": ctx.attr["opt"]}, inputs=[elf], outputs=[blob])
+                       "opt": ctx.attr["opt"], "variant": variant}, inputs=[elf], outputs=[blob])
     reference = ctx.files("reference")
     return [DefaultInfo((blob,)),
             ModuleInfo(name=name, blob=blob, elf=elf, opt_level=ctx.attr["opt"], cpu_tag=cpu_tag,
                        reference=reference[0] if reference else None,
+                       reference_libs=tuple(ctx.files("reference_libs")),
                        features=cpu_of(ctx).required_features)]
 
 

@@ -36,10 +36,13 @@ def _module_variants(ctx, levels=None):
     variants = list(dict.fromkeys(ctx.attr["variants"]))
     modules = []
     for label in ctx.attr["modules"]:
-        name = ctx.dep(label).get(ModuleInfo).name
+        own = ctx.dep(label).get(ModuleInfo)
+        name = own.name
         ir = ir_overrides(ctx, name)
-        if levels is not None:
+        if levels is not None and levels[name] != own.opt_level:
             configured = [ctx.dep_in(label, overrides={"opt": levels[name]})]
+        elif levels is not None:  # the module's own level: the very blob of the other builds
+            configured = [ctx.dep(label)]
         elif ir is not None:
             configured = [ctx.dep_in(label, overrides=ir)]
         else:
@@ -84,11 +87,13 @@ def analyse(ctx):
     if missing:
         raise ctx.fail(f"modules without a 'reference' script cannot be checked: {', '.join(missing)}")
     references = {m.name: m.reference for m in modules}
+    libs = list(dict.fromkeys(lib for m in modules for lib in m.reference_libs))
     expected = ctx.output("expected.json")
     python = Tool("python", sys.executable, sys.version.split()[0])
+    scripts = [references[n] for n in names]
     ctx.python_action("REFERENCE", f"{STEPS}:run_references",
-                      {"names": names, "work": ctx.attr["work"]},
-                      inputs=[references[n] for n in names], outputs=[expected], tools=[python])
+                      {"names": names, "scripts": scripts, "work": ctx.attr["work"]},
+                      inputs=[*scripts, *libs], outputs=[expected], tools=[python])
     return [DefaultInfo((registry_c,)),
             RegistryInfo(modules=tuple(modules), expected=expected, work=ctx.attr["work"],
                          plan=plan_file,

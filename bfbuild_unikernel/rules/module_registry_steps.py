@@ -3,8 +3,10 @@ beside this file), and the results each module must print, computed by its host 
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import jinja2
 
@@ -40,22 +42,43 @@ def render_registry(inputs, outputs, params):
 
 
 def run_references(inputs, outputs, params):
-    """Python step: each module's reference script -> one JSON of expected results."""
+    """Python step: each module's reference script -> one JSON of expected results.
+
+    The scripts run in a folder holding copies of the action's inputs alone (the references and
+    their modules' reference_libs, at their workspace paths): a reference that imports a file it
+    does not declare fails here, instead of going stale in the action cache."""
     expected = {}
-    for script, name in zip(inputs, params["names"]):
-        proc = subprocess.run([sys.executable, script, "--work", str(params["work"])],
-                              capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            raise StepError(f"reference {script} failed ({proc.returncode}):\n{proc.stderr}")
-        try:
-            result = json.loads(proc.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            raise StepError(f"reference {script} printed no JSON line: {proc.stdout!r}") from None
-        if result.get("module") != name or "expect" not in result:
-            raise StepError(f"reference {script} must print {{\"module\": \"{name}\", \"expect\": ...}}, "
-                            f"got {result}")
-        expected[name] = {"expect": result["expect"], "tolerance": int(result.get("tolerance", 0))}
+    with tempfile.TemporaryDirectory(prefix="bfbuild-reference-") as sandbox:
+        for path in inputs:
+            _stage(path, sandbox)
+        for name, script in zip(params["names"], params["scripts"]):
+            expected[name] = _run_reference(name, script, sandbox, params["work"])
     with open(outputs[0], "w", encoding="utf-8") as handle:
         json.dump({"work": params["work"], "modules": expected}, handle, indent=1, sort_keys=True)
 
 
+def _stage(path: str, sandbox: str) -> None:
+    relative = os.path.relpath(path)
+    if relative.startswith(os.pardir):
+        raise StepError(f"reference input {path} is outside the workspace")
+    os.makedirs(os.path.join(sandbox, os.path.dirname(relative)), exist_ok=True)
+    shutil.copyfile(path, os.path.join(sandbox, relative))
+
+
+def _run_reference(name: str, script: str, sandbox: str, work: int) -> dict:
+    # -E -s: no PYTHONPATH and no user site-packages; of the workspace, only the staged copies.
+    argv = [sys.executable, "-E", "-s", os.path.relpath(script), "--work", str(work)]
+    proc = subprocess.run(argv, cwd=sandbox, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        hint = ("\nit imports a file that is not an input: list it in 'reference_libs' of the "
+                "module's target (e.g. //modules/common:modlib_py)"
+                if "ModuleNotFoundError" in proc.stderr else "")
+        raise StepError(f"reference {script} failed ({proc.returncode}):\n{proc.stderr}{hint}")
+    try:
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise StepError(f"reference {script} printed no JSON line: {proc.stdout!r}") from None
+    if result.get("module") != name or "expect" not in result:
+        raise StepError(f"reference {script} must print "
+                        f"{{\"module\": \"{name}\", \"expect\": ...}}, got {result}")
+    return {"expect": result["expect"], "tolerance": int(result.get("tolerance", 0))}

@@ -1,7 +1,7 @@
 /*
  * Shared helpers of the benchmark modules: the C library functions the compiler may call
- * (defined in modlib.c), a deterministic PRNG that every reference.py re-implements bit-exactly,
- * and a rounding helper for floating-point results.
+ * (defined in modlib.c), a deterministic PRNG that modlib.py, the host side every reference.py
+ * imports, re-implements bit-exactly, and a rounding helper for floating-point results.
  */
 #ifndef BF_MODLIB_H
 #define BF_MODLIB_H

@@ -1,41 +1,15 @@
 #!/usr/bin/env python3
 """Expected result of the compute module, computed with Python integers (math.gcd, math.isqrt,
 pow) from the same xorshift32 stream."""
-import argparse
-import json
 import math
+import os
+import sys
 
-M32 = 0xFFFFFFFF
-M64 = (1 << 64) - 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+from modlib import M32, M64, Rng, rand_seed, reference_main, to_signed64  # noqa: E402
+
 SEED = 0x434F4D50
 POW_MOD = 4294967291
-
-
-def seed_for(base, rnd):
-    s = (base ^ (rnd * 0x9E3779B9)) & M32
-    return s if s else 0x6A09E667
-
-
-class Rng:
-    def __init__(self, seed):
-        self.s = seed
-
-    def next(self):
-        x = self.s
-        x ^= (x << 13) & M32
-        x ^= x >> 17
-        x ^= (x << 5) & M32
-        self.s = x
-        return x
-
-    def next64(self):
-        hi = self.next()
-        lo = self.next()
-        return hi << 32 | lo
-
-
-def to_signed64(v):
-    return v - (1 << 64) if v >= 1 << 63 else v
 
 
 def trunc_divmod(a, b):
@@ -46,15 +20,12 @@ def trunc_divmod(a, b):
     return q, a - q * b
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", type=int, default=1)
-    work = parser.parse_args().work
+def expect(args):
     collatz_total = sqrt_sum = div_sum = mod_sum = 0
     max_steps = max_start = gcd_sum = 0
     pw = 1
-    for rnd in range(work):
-        rng = Rng(seed_for(SEED, rnd))
+    for rnd in range(args.work):
+        rng = Rng(rand_seed(SEED, rnd))
         for i in range(1, 257):
             start = rnd * 256 + i
             v, steps = start, 0
@@ -81,11 +52,10 @@ def main():
             div_sum += q
             mod_sum += r
         pw = pw * pow(3, rng.next(), POW_MOD) % POW_MOD
-    text = "collatz=%d max=%d@%d gcd=%d isqrt=0x%x div=0x%x mod=0x%x pow=%d" % (
+    return "collatz=%d max=%d@%d gcd=%d isqrt=0x%x div=0x%x mod=0x%x pow=%d" % (
         collatz_total, max_steps, max_start, gcd_sum & M32, sqrt_sum & M64, div_sum & M64,
         mod_sum & M64, pw)
-    print(json.dumps({"module": "compute", "expect": text, "tolerance": 0}))
 
 
 if __name__ == "__main__":
-    main()
+    reference_main("compute", expect)

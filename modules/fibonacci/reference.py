@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Expected result of the fibonacci module: recursive fib(20), F(10000*work) mod 2^64 and
 F(1000003*work) mod 1000000007, computed with Python integers."""
-import argparse
-import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+from modlib import M32, M64, reference_main  # noqa: E402
 
 
 def fib_pair(n):
@@ -24,16 +27,12 @@ def fib_mod(n, m):
     return a
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", type=int, default=1)
-    work = parser.parse_args().work
+def expect(args):
     rec = fib_pair(20)[0]
-    it = fib_pair((10000 * work) & 0xFFFFFFFF)[0] % (1 << 64)
-    fd = fib_mod((1000003 * work) & 0xFFFFFFFF, 1000000007)
-    text = "rec=%d it=0x%016x fd=%d" % (rec, it, fd)
-    print(json.dumps({"module": "fibonacci", "expect": text, "tolerance": 0}))
+    it = fib_pair((10000 * args.work) & M32)[0] & M64
+    fd = fib_mod((1000003 * args.work) & M32, 1000000007)
+    return "rec=%d it=0x%016x fd=%d" % (rec, it, fd)
 
 
 if __name__ == "__main__":
-    main()
+    reference_main("fibonacci", expect)

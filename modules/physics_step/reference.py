@@ -3,12 +3,13 @@
 operation rounded to IEEE single precision (struct round trip), which is what strict float
 arithmetic gives; x87 builds keep some temporaries in extended precision, hence the tolerance.
 With --double the integration runs in double precision instead (a cross-check of the physics)."""
-import argparse
-import json
-import math
+import os
 import struct
+import sys
 
-M32 = 0xFFFFFFFF
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+from modlib import M32, Rng, reference_main, round_half_away  # noqa: E402
+
 SEED = 0x50485953
 N = 64
 DT = 1.0 / 64
@@ -29,32 +30,16 @@ def f32(v):
     return struct.unpack("<f", struct.pack("<f", v))[0]
 
 
-def round_half_away(v):
-    return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))
-
-
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", type=int, default=1)
-    parser.add_argument("--double", action="store_true", help="integrate in double precision")
-    args = parser.parse_args()
+def expect(args):
     f = (lambda v: v) if args.double else f32
     steps = (100 * args.work) & M32
-    s = SEED
-
-    def below(n):
-        nonlocal s
-        s ^= (s << 13) & M32
-        s ^= s >> 17
-        s ^= (s << 5) & M32
-        return s % n
-
+    rng = Rng(SEED)
     cx, cy, px, py = [], [], [], []
     for _ in range(N):
-        x = (below(2001) - 1000) / 128.0
-        y = (below(2001) - 1000) / 128.0
-        vx = (below(201) - 100) / 16.0
-        vy = (below(201) - 100) / 16.0
+        x = (rng.below(2001) - 1000) / 128.0
+        y = (rng.below(2001) - 1000) / 128.0
+        vx = (rng.below(201) - 100) / 16.0
+        vy = (rng.below(201) - 100) / 16.0
         cx.append(x)
         cy.append(y)
         px.append(f(x - f(vx * DT)))
@@ -77,9 +62,9 @@ def main():
         sy += cy[i]
         sa += abs(cx[i]) + abs(cy[i])
     vals = [sx, sy, cx[0], cy[0], cx[N - 1], cy[N - 1], sa]
-    text = "phys %d %d %s" % (N, steps, " ".join(str(round_half_away(v * 1000.0)) for v in vals))
-    print(json.dumps({"module": "physics_step", "expect": text, "tolerance": tolerance(args.work)}))
+    return "phys %d %d %s" % (N, steps, " ".join(str(round_half_away(v * 1000.0)) for v in vals))
 
 
 if __name__ == "__main__":
-    main()
+    reference_main("physics_step", expect, tolerance,
+                   flags=[("--double", "integrate in double precision")])

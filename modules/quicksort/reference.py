@@ -1,39 +1,26 @@
 #!/usr/bin/env python3
 """Expected result of the quicksort module: Python's sorted() of the same arrays."""
-import argparse
-import json
+import os
+import sys
 
-M32 = 0xFFFFFFFF
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+from modlib import FNV_OFFSET, Rng, fnv1a32, rand_seed, reference_main  # noqa: E402
+
 SEED = 0x51534F52
 N = 2048
 
 
-def seed_for(base, rnd):
-    s = (base ^ (rnd * 0x9E3779B9)) & M32
-    return s if s else 0x6A09E667
-
-
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", type=int, default=1)
-    work = parser.parse_args().work
-    chk = 2166136261
+def expect(args):
+    chk = FNV_OFFSET
     arr = [0] * N
-    for rnd in range(work):
-        s = seed_for(SEED, rnd)
-        values = []
-        for _ in range(N):
-            s ^= (s << 13) & M32
-            s ^= s >> 17
-            s ^= (s << 5) & M32
-            values.append(s % 200001 - 100000)
-        arr = sorted(values)
+    for rnd in range(args.work):
+        rng = Rng(rand_seed(SEED, rnd))
+        arr = sorted(rng.below(200001) - 100000 for _ in range(N))
         for v in arr:
-            chk = ((chk ^ (v & M32)) * 16777619) & M32
-    text = "chk=0x%08x first=%d last=%d median=%d sorted=%d" % (chk, arr[0], arr[-1], arr[N // 2],
-                                                               work)
-    print(json.dumps({"module": "quicksort", "expect": text, "tolerance": 0}))
+            chk = fnv1a32(chk, v)
+    return "chk=0x%08x first=%d last=%d median=%d sorted=%d" % (chk, arr[0], arr[-1], arr[N // 2],
+                                                                args.work)
 
 
 if __name__ == "__main__":
-    main()
+    reference_main("quicksort", expect)

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Expected result of the strops module: the same operations with Python's str methods."""
-import argparse
-import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+from modlib import FNV_OFFSET, fnv1a32, reference_main  # noqa: E402
 
 TEXT = (
     "The quick brown fox jumps over the lazy dog while the farmer is sleeping in the barn.\n"
@@ -16,13 +19,10 @@ PATS = ["the", "in", "ing ", "e"]
 REPS = ["THE", "inside", "", "ee"]
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", type=int, default=1)
-    work = parser.parse_args().work
+def expect(args):
     count = length = words = find = 0
-    h = 2166136261
-    for t in range(4 * work):
+    h = FNV_OFFSET
+    for t in range(4 * args.work):
         pat, rep = PATS[t % 4], REPS[t % 4]
         count += TEXT.count(pat)
         out = TEXT.replace(pat, rep)[::-1]
@@ -31,10 +31,9 @@ def main():
         out = "".join(c.swapcase() if (i + t) % 3 == 0 else c for i, c in enumerate(out))
         find += out.find("eht") + 1
         for b in out.encode("ascii"):
-            h = ((h ^ b) * 16777619) & 0xFFFFFFFF
-    text = "count=%d len=%d words=%d find=%d hash=0x%08x" % (count, length, words, find, h)
-    print(json.dumps({"module": "strops", "expect": text, "tolerance": 0}))
+            h = fnv1a32(h, b)
+    return "count=%d len=%d words=%d find=%d hash=0x%08x" % (count, length, words, find, h)
 
 
 if __name__ == "__main__":
-    main()
+    reference_main("strops", expect)
