@@ -115,7 +115,7 @@ for _name in ("greedy", "prompted"):
 
 
 @pytest.mark.skipif(not all((SHARED / f).exists() for f in TRAINED),
-                    reason=f"no trained checkpoint in {SHARED}")
+                    reason=f"external data: no trained checkpoint in {SHARED}")
 def test_the_trained_checkpoint_prints_the_reference_text(workspace):
     ensure_llama_rule(workspace)
     package = workspace.path("trained")  # a package of the temporary copy, never of the repository

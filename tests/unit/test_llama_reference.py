@@ -19,7 +19,7 @@ SHARED = REPO.parent / "shared" / "models"
 TRAINED_MODEL = SHARED / "aidreams260K.bin"
 TRAINED_TOKENIZER = SHARED / "aidreams260K.tok512.bin"
 needs_trained = pytest.mark.skipif(not TRAINED_MODEL.exists() or not TRAINED_TOKENIZER.exists(),
-                                   reason=f"no trained checkpoint in {SHARED}")
+                                   reason=f"external data: no trained checkpoint in {SHARED}")
 
 DEFAULT_SHAPE = dict(dim=64, hidden_dim=172, n_layers=3, n_heads=4, n_kv_heads=2,
                      vocab_size=512, seq_len=64, shared_classifier=False)
