@@ -16,7 +16,6 @@ from bfbuild.analysis.graph import ActionGraph, build_action_graph, reachable
 from bfbuild.labels import Label, parse_pattern
 from bfbuild.loading.targets import Loader, TargetSet
 from bfbuild.plugins import collect_axes, collect_rules, make_plugin_manager
-from bfbuild.analysis.providers import DefaultInfo
 from bfbuild.analysis.tools import ToolFinder
 from bfbuild.layout import BUILD_FILE, TOOLS_RECORD
 from bfbuild.loading.workspace import Workspace, load_workspace
@@ -119,7 +118,6 @@ class Session:
         the programs found, files rules read, and the code of bfbuild and of every plugin."""
         from bfbuild.noop import code_files
 
-        root = self.root
         files = [BUILD_FILE, *self.targets.package_files.values(),
                  *self.workspace.scanned_dirs, *self.tools.resolved_paths(),
                  *self.analyzer.analysis_inputs]

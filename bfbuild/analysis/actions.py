@@ -6,6 +6,8 @@ upgraded compiler therefore re-runs exactly the actions it touches.
 """
 from __future__ import annotations
 
+from bfbuild.digest import file_sha256
+
 import hashlib
 import importlib
 import importlib.machinery
@@ -32,8 +34,7 @@ def python_step_digest(function: str, module_file: Optional[str] = None) -> str:
             raise ValueError(f"python step module {module_name!r} not found")
         module_file = spec.origin
     try:
-        with open(module_file, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return file_sha256(module_file)
     except OSError as exc:
         raise ValueError(f"cannot read the file of python step {function}: {module_file}: "
                          f"{exc.strerror}") from None

@@ -9,14 +9,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bfbuild.analysis.actions import Action
 from bfbuild.analysis.configuration import Axis, Configuration
 from bfbuild.analysis.configured import ConfiguredTarget
 from bfbuild.analysis.context import RuleContext
 from bfbuild.analysis.tools import ToolFinder
 from bfbuild.errors import BfError, did_you_mean
 from bfbuild.labels import Label
-from bfbuild.loading.targets import Target, TargetSet
+from bfbuild.loading.targets import TargetSet
 from bfbuild.loading.workspace import Workspace
 
 class Analyzer:

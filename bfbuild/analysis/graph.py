@@ -9,6 +9,7 @@ from typing import Dict, Iterable, List
 
 from bfbuild.analysis.actions import Action
 from bfbuild.analysis.configured import ConfiguredTarget
+from bfbuild.layout import OUTPUT_DIR
 from bfbuild.errors import BfError
 
 
@@ -72,7 +73,7 @@ def build_action_graph(roots: List[ConfiguredTarget], goals: List[str]) -> Actio
     produced = set(writers)
     for action in actions:
         for source in action.inputs:
-            if source.startswith("bfout/") and source not in produced:
+            if source.startswith(OUTPUT_DIR + "/") and source not in produced:
                 raise BfError(f"{action.owner}: input {source} is not produced by any action",
                               hint="this is a bug in the rule that declared the action")
     return ActionGraph(actions=actions, goals=goals, top=roots)

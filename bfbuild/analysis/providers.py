@@ -5,7 +5,7 @@ A rule returns a list of provider objects; a dependant asks for one by type
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Tuple
 
 

@@ -37,16 +37,12 @@ from bfbuild.engine.cache_entries import (MAX_BLOB_BYTES, BadEntry, TooLarge,  #
                                           parse_action_entry, parse_manifest, workspace_relative)
 from bfbuild.engine.cache_config import configured_limit
 from bfbuild.engine.cache_local import CacheFolder, LocalStore
+from bfbuild.digest import file_sha256
 from bfbuild.engine.cache_remote import RemoteStore
 from bfbuild.engine.steps import move_into_place, parse_depfile, temporary_path
 
 
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+sha256_file = file_sha256  # the one memoised digest of a file (bfbuild.digest)
 
 
 def _sha256(data: bytes) -> str:

@@ -11,15 +11,12 @@ import json
 import os
 from typing import Dict, List, Optional
 
+from bfbuild.digest import file_sha256_or_none
+
 STATE_DIR = "actions"
 
 
-def _digest(path: str) -> Optional[str]:
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return None
+_digest = file_sha256_or_none  # None for a file that is gone
 
 
 def action_state(spec: Dict, headers: List[str]) -> Dict:

@@ -10,7 +10,6 @@
 # The work of each action is done by bfbuild.engine.steps.run_action; progress lines are written
 # by bfbuild.engine.progress (live on a terminal when the runner passes BFLIVE=1).
 import atexit
-import hashlib
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default, Environment, 
 # folder of its own (SCons puts the workspace first on sys.path).
 sys.path.insert(0, ARGUMENTS["BFPACKAGE"])
 
+from bfbuild.digest import file_sha256
 from bfbuild.engine.cache import ActionCache
 from bfbuild.engine.explain import action_state, load_state, reasons, save_state
 from bfbuild.engine.journal import Journal
@@ -143,13 +143,8 @@ for index, spec in enumerate(graph["actions"]):
 
 
 
-def _sha256_file(path):
-    # SCons's own get_csig() is not yet set to sha256 while this script is read.
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+# SCons's own get_csig() is not yet set to sha256 while this script is read.
+_sha256_file = file_sha256
 
 
 def _discard_changed_outputs(output_nodes):

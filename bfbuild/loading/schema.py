@@ -1,14 +1,13 @@
 """Attribute schemas: what a rule accepts, and the validation that turns YAML into typed values."""
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
-from bfbuild.errors import BfError, clip, describe_value, did_you_mean, excerpt
+from bfbuild.errors import BfError, describe_value, did_you_mean, excerpt
 from bfbuild.labels import Label, is_label, parse_label
-from bfbuild.loading.type_errors import KINDS, _LIST_KINDS, _is_number, _quote_hint, _type_error
+from bfbuild.loading.type_errors import KINDS, _is_number, _quote_hint, _type_error  # noqa: F401
 
 @dataclass(frozen=True)
 class Attr:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bfbuild.errors import BfError, describe_value, did_you_mean, excerpt
+from bfbuild.layout import OUTPUT_DIR
 from bfbuild.labels import Label, Pattern, parse_label
 from bfbuild.loading.rules import Rule
-from bfbuild.loading.schema import SourceFile, ValidationContext, Where, describe_attrs, validate_value
+from bfbuild.loading.schema import ValidationContext, Where, describe_attrs, validate_value
 from bfbuild.loading.workspace import BUILD_FILE, Workspace
 from bfbuild.loading.yamlload import LocatedDict, load_yaml_file
 
@@ -156,7 +157,7 @@ class Loader:
             base = self.workspace.path(package)
             names: List[str] = []
             for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "bfout"]
+                dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != OUTPUT_DIR]
                 for filename in filenames:
                     names.append(os.path.relpath(os.path.join(dirpath, filename), base))
                 if len(names) > 2000:

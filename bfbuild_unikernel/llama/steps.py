@@ -1,9 +1,8 @@
 """The Python steps of the llama-model rule: generate a deterministic model, or check and copy a
 user's checkpoint, and write the run parameters (llama.cfg, docs/llama.md)."""
-import hashlib
 import os
 
-from bfbuild.api import StepError
+from bfbuild.api import StepError, bytes_sha256, file_sha256
 from bfbuild_unikernel.llama import tokenizer as llama_tokenizer
 from bfbuild_unikernel.llama import weights as llama_weights
 
@@ -12,11 +11,7 @@ SOURCES = [os.path.join(os.path.dirname(__file__), name) for name in ("weights.p
 
 def sources_digest() -> str:
     """Part of the generating step's parameters: editing the generator regenerates the model."""
-    digest = hashlib.sha256()
-    for path in SOURCES:
-        with open(path, "rb") as handle:
-            digest.update(handle.read())
-    return digest.hexdigest()
+    return bytes_sha256(" ".join(file_sha256(path) for path in SOURCES).encode())
 
 
 def generate_model(inputs, outputs, params):

@@ -11,7 +11,6 @@ deterministic build outputs, and `bfbuild pgo` checks them in under profiles/.
   .profraw from the module's ELF (bfbuild/llvm_profraw.py) and merged by llvm-profdata.
 """
 import json
-import os
 import shutil
 import tempfile
 

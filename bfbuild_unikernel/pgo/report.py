@@ -26,13 +26,13 @@ from elftools.elf.elffile import ELFFile
 
 from bfbuild.api import Configuration  # noqa: F401  (the type of `config`)
 from bfbuild.api import BfError, BuildFailure
-from bfbuild.api import Label
+from bfbuild.api import OUTPUT_DIR, Label
 from bfbuild_unikernel.pgo.profile import extract_profile, validate_profile
 from bfbuild_unikernel.providers import CpuInfo, ImageInfo, RegistryInfo
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
 
 PROFILES_DIR = "profiles"
-REPORT_DIR = "bfout/pgo"
+REPORT_DIR = f"{OUTPUT_DIR}/pgo"
 RECORDED_DIR = f"{REPORT_DIR}/profiles"  # where recorded profiles go unless profiles/ is asked for
 DIFF_LINES = 80  # at most this many lines of the profile's diff are printed
 ICOUNT = ["-icount", "shift=0,sleep=off"]

@@ -1,6 +1,5 @@
 """The Python steps of a module registry: the C table of module blobs (from the Jinja2 template
 beside this file), and the results each module must print, computed by its host reference."""
-import hashlib
 import json
 import os
 import shutil
@@ -10,15 +9,14 @@ import tempfile
 
 import jinja2
 
-from bfbuild.api import StepError
+from bfbuild.api import StepError, file_sha256
 
 TEMPLATE = os.path.join(os.path.dirname(__file__), "module_registry.c.j2")
 
 
 def template_digest() -> str:
     """Part of the step's parameters, so that editing the template re-renders every registry."""
-    with open(TEMPLATE, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+    return file_sha256(TEMPLATE)
 
 
 def render_registry(inputs, outputs, params):
