@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 import llama_reference as ref  # noqa: E402
 HEADER = struct.Struct("<7i")
-# The generated model of //apps/tinyllama:model (plugins/llama_model.py defaults).
+# The generated model of //apps/tinyllama:random_model (the llama-model rule's defaults; the
+# default //apps/tinyllama:model is a trained checkpoint of another shape).
 DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, VOCAB, SEQ_LEN = 64, 172, 3, 4, 2, 512, 64
 CASES = ("bad_magic", "bad_header", "truncated", "nan_logits", "inf_logits", "bad_tokenizer")
 
@@ -87,8 +88,8 @@ def built(tmp_path_factory):
     from tests.integration.conftest import copy_workspace
 
     workspace = copy_workspace(tmp_path_factory.mktemp("damaged_model") / "ws")
-    workspace.bfbuild("build", "//images:tinyllama", check=0)
-    good = sorted(workspace.root.glob("bfout/*/apps/tinyllama/model/model.bin"))[0].parent
+    workspace.bfbuild("build", "//images:tinyllama", "//apps/tinyllama:random_model", check=0)
+    good = sorted(workspace.root.glob("bfout/*/apps/tinyllama/random_model/model.bin"))[0].parent
     model, tokenizer = (good / "model.bin").read_bytes(), (good / "tokenizer.bin").read_bytes()
     package = workspace.path("damaged")  # a package of the temporary copy, never of the repository
     build = []
