@@ -372,7 +372,7 @@ def parse_console(lines) -> Optional[dict]:
         return None
     found["tokens"] = [int(t) for t in found["tokens"].split()]
     found["text"] = unescape(found.get("text", ""))
-    stats = re.match(r"(\d+) tokens, (\d+) instructions/token, matmul=(\S+)", found.get("stats", ""))
+    stats = re.match(r"(\d+) positions, (\d+) ticks/position, matmul=(\S+)", found.get("stats", ""))
     if stats:
         found["positions"], found["per_token"], found["matmul"] = (
             int(stats[1]), int(stats[2]), stats[3])

@@ -180,7 +180,7 @@ def test_run_config_text_round_trips():
 
 def test_console_lines_parse_back():
     lines = ["LLAMA prompt: Hi", "LLAMA tokens: 5 6 7", "LLAMA text: a\\nb\\\\c\\xc3\\xa9\\t",
-             "LLAMA stats: 9 tokens, 1234 instructions/token, matmul=sse2"]
+             "LLAMA stats: 9 positions, 1234 ticks/position, matmul=sse2"]
     found = ref.parse_console(lines)
     assert found["tokens"] == [5, 6, 7]
     assert found["text"] == b"a\nb\\c\xc3\xa9\t"

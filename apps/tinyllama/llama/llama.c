@@ -49,7 +49,8 @@ static void print_results(const struct llama_run_config *cfg, const struct llama
     kputs("\nLLAMA text: ");
     put_escaped(g->text);
     uint64_t per_token = g->positions ? g->cycles / (uint64_t)g->positions : 0;
-    kprintf("\nLLAMA stats: %d tokens, %llu instructions/token, matmul=%s\n", g->positions,
+    /* rdtsc ticks: guest instructions under QEMU -icount shift=0, host-clock ticks otherwise. */
+    kprintf("\nLLAMA stats: %d positions, %llu ticks/position, matmul=%s\n", g->positions,
             (unsigned long long)per_token, llama_matmul_name());
 }
 
