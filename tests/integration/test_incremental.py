@@ -139,7 +139,7 @@ def test_a_killed_build_then_a_rebuild_gives_the_clean_build_bytes(tmp_path):
 
 def _settle():
     """Let the racy window pass: files written within it are never trusted by the no-op check."""
-    from bfbuild.noop import RACY_SECONDS
+    from bfbuild.stat_record import RACY_SECONDS
     time.sleep(RACY_SECONDS + 0.2)
 
 
