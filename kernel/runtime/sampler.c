@@ -1,6 +1,7 @@
 /* The sampling profiler's recording half: the tick hook, the frame-pointer walk, the buffers. */
 #include <bf/console.h>
 #include <bf/cpu.h>
+#include <bf/exit.h>
 #include <bf/fw_cfg.h>
 #include <bf/heap.h>
 #include <bf/memory_map.h>
@@ -88,6 +89,7 @@ void bf_sampler_start(void)
     kprintf("sampler: on, %u Hz requested, %u KiB per processor, stacks of up to %u addresses\n",
             rate, BF_SAMPLER_WORDS / 256, BF_SAMPLER_MAX_DEPTH);
     bf_sample_hz = rate;
+    bf_exit_set_hook(bf_sampler_finish); /* the samples are printed on the way out */
     timer_set_hook(bf_sampler_tick);
     /* Interrupts stay on: a tick of the old rate arriving meanwhile is ignored (not active),
      * and the first one sampled comes one period after the new count, whatever came before. */

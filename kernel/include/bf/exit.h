@@ -21,4 +21,7 @@
 /* Without the debug-exit device this halts forever instead. */
 __attribute__((noreturn)) void bf_exit(unsigned code);
 
+/* Register the one function bf_exit calls first (the sampler's export); 0 removes it. */
+void bf_exit_set_hook(void (*hook)(void));
+
 #endif
