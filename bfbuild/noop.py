@@ -20,7 +20,6 @@ from typing import Dict, Iterable, List, Optional
 from bfbuild import stat_record
 from bfbuild.layout import BUILD_RECORD, NOOP_DIR
 
-_fingerprint = stat_record.fingerprint
 
 
 def _record_path(root: Path, argv: List[str]) -> Path:

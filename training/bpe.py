@@ -14,50 +14,13 @@ dummy-prefix " " exists and " the" is one piece.
 from __future__ import annotations
 
 import struct
-from collections import Counter
 from typing import Dict, Iterable, List, Tuple
 
-SPECIAL = ["<unk>", "\n<s>\n", "\n</s>\n"]
-BYTE_PIECES = [f"<0x{b:02X}>" for b in range(256)]
-CHARACTERS = [chr(c) for c in range(32, 127)]
-FIXED = len(SPECIAL) + len(BYTE_PIECES) + len(CHARACTERS)  # 354
+# The trainer and the file layout are the llama-model rule's own, so the two cannot drift.
+from bfbuild_unikernel.llama.tokenizer import (FIXED, tokenizer_bytes, train_merges,  # noqa: F401
+                                               vocab_from_merges)
+
 BOS = 1
-
-
-def train_merges(texts: Iterable[str], count: int) -> List[str]:
-    """Up to `count` new pieces, most frequent pair first; ties go to the smaller pair, so the
-    result never depends on dict order. A pair whose concatenation is already a piece is merged
-    but adds no entry, so every piece appears once."""
-    words: Counter = Counter()
-    for text in texts:
-        words.update(tuple(" " + word) for word in text.split())
-    known = set(CHARACTERS)
-    merges: List[str] = []
-    while len(merges) < count:
-        pairs: Counter = Counter()
-        for word, freq in words.items():
-            for pair in zip(word, word[1:]):
-                pairs[pair] += freq
-        if not pairs:
-            break
-        best = min(pairs, key=lambda p: (-pairs[p], p))
-        joined = best[0] + best[1]
-        merged: Counter = Counter()
-        for word, freq in words.items():
-            out, i = [], 0
-            while i < len(word):
-                if i + 1 < len(word) and (word[i], word[i + 1]) == best:
-                    out.append(joined)
-                    i += 2
-                else:
-                    out.append(word[i])
-                    i += 1
-            merged[tuple(out)] += freq
-        words = merged
-        if joined not in known:
-            known.add(joined)
-            merges.append(joined)
-    return merges
 
 
 def build_vocab(texts: Iterable[str], vocab_size: int) -> List[Tuple[str, float]]:
@@ -67,18 +30,7 @@ def build_vocab(texts: Iterable[str], vocab_size: int) -> List[Tuple[str, float]
     merges = train_merges(texts, vocab_size - FIXED)
     if len(merges) < vocab_size - FIXED:
         raise ValueError(f"the text yields only {len(merges)} merges: vocab_size at most {FIXED + len(merges)}")
-    vocab = [(p, 0.0) for p in SPECIAL + BYTE_PIECES]
-    vocab += [(p, -float(rank)) for rank, p in enumerate(merges)]
-    vocab += [(c, -1e4 - i) for i, c in enumerate(CHARACTERS)]
-    return vocab
-
-
-def tokenizer_bytes(vocab: List[Tuple[str, float]]) -> bytes:
-    pieces = [(p.encode("utf-8"), s) for p, s in vocab]
-    out = [struct.pack("<i", max(len(b) for b, _ in pieces))]
-    for data, score in pieces:
-        out.append(struct.pack("<fi", score, len(data)) + data)
-    return b"".join(out)
+    return vocab_from_merges(merges)
 
 
 def read_tokenizer(data: bytes, vocab_size: int) -> List[Tuple[str, float]]:

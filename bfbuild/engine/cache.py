@@ -42,7 +42,6 @@ from bfbuild.engine.cache_remote import RemoteStore
 from bfbuild.engine.steps import move_into_place, parse_depfile, temporary_path
 
 
-sha256_file = file_sha256  # the one memoised digest of a file (bfbuild.digest)
 
 
 def _sha256(data: bytes) -> str:
@@ -85,7 +84,7 @@ class ActionCache:
     # -- keys ---------------------------------------------------------------------------------
     @staticmethod
     def input_key(spec: Dict) -> str:
-        parts = [spec["key"]] + [f"{path}={sha256_file(path)}" for path in spec["inputs"]]
+        parts = [spec["key"]] + [f"{path}={file_sha256(path)}" for path in spec["inputs"]]
         return _sha256("\n".join(parts).encode("utf-8", "surrogateescape"))
 
     @staticmethod
@@ -105,7 +104,7 @@ class ActionCache:
                     return None
             except OSError:
                 return None
-            headers.append((name, sha256_file(name)))
+            headers.append((name, file_sha256(name)))
         return headers
 
     # -- storage, local first then remote -----------------------------------------------------

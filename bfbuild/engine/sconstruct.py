@@ -142,11 +142,6 @@ for index, spec in enumerate(graph["actions"]):
             AlwaysBuild(nodes)  # a header the last build read is gone: recompile to find out
 
 
-
-# SCons's own get_csig() is not yet set to sha256 while this script is read.
-_sha256_file = file_sha256
-
-
 def _discard_changed_outputs(output_nodes):
     """Delete outputs whose contents are not the ones SCons recorded when it built them (edited
     by hand, damaged): SCons would trust them as up to date and feed them downstream. A file whose
@@ -163,7 +158,8 @@ def _discard_changed_outputs(output_nodes):
         if (info.st_size == getattr(ninfo, "size", None)
                 and int(info.st_mtime) == getattr(ninfo, "timestamp", None)):
             continue
-        if _sha256_file(output.get_abspath()) != recorded:
+        # (SCons's own get_csig() is not yet set to sha256 while this script is read.)
+        if file_sha256(output.get_abspath()) != recorded:
             os.unlink(output.get_abspath())
             output.clear()
             output.clear_memoized_values()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 from collections import Counter
-from typing import List, Tuple
+from typing import Iterable, List, Tuple
 
 SPECIAL = ["<unk>", "\n<s>\n", "\n</s>\n"]
 BYTE_PIECES = [f"<0x{b:02X}>" for b in range(256)]
@@ -42,11 +42,17 @@ town still went there every morning to read, to learn and to dream about the sea
 """
 
 
-def train_merges(text: str, count: int) -> List[str]:
+FIXED = len(SPECIAL) + len(BYTE_PIECES) + len(CHARACTERS)  # 354 pieces before the merges
+
+
+def train_merges(texts: Iterable[str], count: int) -> List[str]:
     """Up to `count` new pieces, most frequent pair first (ties: the smaller pair, so the result
     never depends on dict order). A pair whose concatenation is already a piece is merged in the
-    text but adds no entry, so every piece appears once."""
-    words = Counter(tuple(" " + word) for word in text.split())
+    text but adds no entry, so every piece appears once. (training/bpe.py trains the shipped
+    model's tokenizer with this too.)"""
+    words: Counter = Counter()
+    for text in texts:
+        words.update(tuple(" " + word) for word in text.split())
     known = set(CHARACTERS)
     merges: List[str] = []
     while len(merges) < count:
@@ -82,10 +88,15 @@ def generate_vocab(vocab_size: int) -> List[Tuple[str, float]]:
     if vocab_size <= fixed:
         raise ValueError(f"the generated tokenizer needs vocab_size > {fixed} "
                          f"(3 special, 256 byte and {len(CHARACTERS)} character pieces)")
-    merges = train_merges(CORPUS, vocab_size - fixed)
+    merges = train_merges([CORPUS], vocab_size - fixed)
     if len(merges) < vocab_size - fixed:
         raise ValueError(f"the training text yields {len(merges)} merges: vocab_size can be at "
                          f"most {fixed + len(merges)}")
+    return vocab_from_merges(merges)
+
+
+def vocab_from_merges(merges: List[str]) -> List[Tuple[str, float]]:
+    """The layout the kernel reads: special and byte pieces, the merges by rank, characters."""
     vocab = [(p, 0.0) for p in SPECIAL + BYTE_PIECES]
     vocab += [(p, -float(rank)) for rank, p in enumerate(merges)]
     # Characters score below every merge; run.c only compares scores of merge results anyway.

@@ -22,7 +22,7 @@ def test_a_same_tick_edit_is_caught_by_content(tmp_path, monkeypatch):
     noop.write(tmp_path, ["build"], ["fresh.c"], {"lines": [], "actions": 1})
     assert noop.check(tmp_path, ["build"]) is not None  # same content: still a no-op
     # An edit the file system cannot tell apart by stat (coarse timestamps, same size).
-    recorded = noop._fingerprint(str(path))
+    recorded = stat_record.fingerprint(str(path))
     path.write_text("int x = 2;\n")
     monkeypatch.setattr(stat_record, "fingerprint", lambda full: recorded)
     assert noop.check(tmp_path, ["build"]) is None
