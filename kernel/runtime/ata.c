@@ -1,4 +1,4 @@
-/* ATA PIO driver for the primary bus: IDENTIFY and READ SECTORS (LBA28). */
+/* ATA PIO driver for the primary bus: IDENTIFY, READ and WRITE SECTORS (LBA28), FLUSH CACHE. */
 #include <stdint.h>
 #include <bf/ata.h>
 #include <bf/io.h>
@@ -26,6 +26,8 @@
 #define CTRL_NIEN 0x02 /* no interrupts: everything here polls */
 #define DRIVE_LBA 0xE0 /* bits 7 and 5 always set, bit 6 LBA */
 #define CMD_READ_SECTORS 0x20
+#define CMD_WRITE_SECTORS 0x30
+#define CMD_FLUSH_CACHE 0xE7
 #define CMD_IDENTIFY 0xEC
 
 /* Status reads before giving up: under an emulator on a loaded host a read completes when the
@@ -89,6 +91,11 @@ static int wait_data(void)
 static void read_words(void *buf, uint32_t words)
 {
     __asm__ __volatile__("rep insw" : "+D"(buf), "+c"(words) : "d"(REG_DATA) : "memory");
+}
+
+static void write_words(const void *buf, uint32_t words)
+{
+    __asm__ __volatile__("rep outsw" : "+S"(buf), "+c"(words) : "d"(REG_DATA) : "memory");
 }
 
 /* IDENTIFY strings hold two characters per word, the first in the high byte. */
@@ -169,7 +176,17 @@ const char *ata_model(int drive)
     return ata_present(drive) ? drives[drive].model : "";
 }
 
-static int read_sectors(int drive, uint32_t lba, uint32_t count, void *buf)
+/* Waits for the end of a write or flush command: BSY clear, then no error. */
+static int wait_done(void)
+{
+    int s = wait_not_busy();
+    if (s < 0)
+        return s;
+    return (s & (ST_ERR | ST_DF)) ? ATA_ERR_IO : 0;
+}
+
+/* READ SECTORS into buf, or WRITE SECTORS from it, at most 256 sectors a command. */
+static int transfer(int drive, uint32_t lba, uint32_t count, uint8_t *buf, int writing)
 {
     if (!ata_present(drive))
         return ATA_ERR_NODEV;
@@ -179,7 +196,6 @@ static int read_sectors(int drive, uint32_t lba, uint32_t count, void *buf)
     if (lba > total || count > total - lba)
         return ATA_ERR_RANGE;
 
-    uint8_t *dst = buf;
     while (count) {
         uint32_t n = count < MAX_SECTORS_PER_COMMAND ? count : MAX_SECTORS_PER_COMMAND;
         int r = wait_not_busy();
@@ -193,25 +209,63 @@ static int read_sectors(int drive, uint32_t lba, uint32_t count, void *buf)
         outb(REG_LBA0, (uint8_t)lba);
         outb(REG_LBA1, (uint8_t)(lba >> 8));
         outb(REG_LBA2, (uint8_t)(lba >> 16));
-        outb(REG_COMMAND, CMD_READ_SECTORS);
+        outb(REG_COMMAND, writing ? CMD_WRITE_SECTORS : CMD_READ_SECTORS);
         for (uint32_t i = 0; i < n; i++) {
             delay_400ns();
             if ((r = wait_data()) != 0)
                 return r;
-            read_words(dst, ATA_SECTOR_SIZE / 2);
-            dst += ATA_SECTOR_SIZE;
+            if (writing)
+                write_words(buf, ATA_SECTOR_SIZE / 2);
+            else
+                read_words(buf, ATA_SECTOR_SIZE / 2);
+            buf += ATA_SECTOR_SIZE;
         }
-        (void)inb(REG_STATUS); /* acknowledge the command */
+        if (writing) {
+            delay_400ns();
+            if ((r = wait_done()) != 0) /* the drive took the last sector, or failed */
+                return r;
+        } else {
+            (void)inb(REG_STATUS); /* acknowledge the command */
+        }
         lba += n;
         count -= n;
     }
     return 0;
 }
 
+static int flush_cache(int drive)
+{
+    if (!ata_present(drive))
+        return ATA_ERR_NODEV;
+    int r = wait_not_busy();
+    if (r < 0)
+        return r;
+    select_drive(drive, 0);
+    outb(REG_COMMAND, CMD_FLUSH_CACHE);
+    delay_400ns();
+    return wait_done();
+}
+
+int ata_write(int drive, uint32_t lba, uint32_t count, const void *buf)
+{
+    bf_sampler_pause();
+    int r = transfer(drive, lba, count, (uint8_t *)buf, 1);
+    bf_sampler_resume();
+    return r;
+}
+
+int ata_flush(int drive)
+{
+    bf_sampler_pause();
+    int r = flush_cache(drive);
+    bf_sampler_resume();
+    return r;
+}
+
 int ata_read(int drive, uint32_t lba, uint32_t count, void *buf)
 {
     bf_sampler_pause(); /* the wait depends on the host: not sampled (bf/sampler.h) */
-    int r = read_sectors(drive, lba, count, buf);
+    int r = transfer(drive, lba, count, buf, 0);
     bf_sampler_resume();
     return r;
 }

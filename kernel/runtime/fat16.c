@@ -1,45 +1,26 @@
-/* Read-only FAT16: boot sector, FAT chains, directory search and whole-file reads. */
+/* FAT16: boot sector, FAT chains (a cached FAT sector written back to every FAT copy),
+ * directory search and whole-file reads. Writing files is fat16_write.c's. */
 #include <stdint.h>
 #include <bf/ata.h>
 #include <bf/fat16.h>
+#include <bf/fat16_volume.h>
 #include <bf/string.h>
-
-#define SECTOR ATA_SECTOR_SIZE
-#define DIR_ENTRY_SIZE 32
-#define ENTRIES_PER_SECTOR (SECTOR / DIR_ENTRY_SIZE)
-
-#define ATTR_VOLUME_ID 0x08
-#define ATTR_LONG_NAME 0x0F
-#define ENTRY_END 0x00     /* first name byte: no further entries */
-#define ENTRY_DELETED 0xE5
-#define ENTRY_KANJI_E5 0x05 /* stands for a real leading 0xE5 byte */
 
 #define FAT16_MIN_CLUSTERS 4085u  /* fewer: FAT12 */
 #define FAT16_MAX_CLUSTERS 65524u /* more: FAT32 */
-#define FAT_END_OF_CHAIN 0xFFF8u
 
 /* The walker's answers besides negative errors. */
 #define WALK_END 0
 #define WALK_STOP 1
 
-struct volume {
-    int mounted;
-    int drive;
-    uint32_t fat_lba;
-    uint32_t root_lba;
-    uint32_t root_sectors;
-    uint32_t data_lba;
-    uint32_t sectors_per_cluster;
-    uint32_t clusters; /* data clusters: numbers 2 .. clusters + 1 */
-    char label[12];
-};
+struct fat16_volume fat16_vol;
 
-static struct volume vol;
-
-/* One FAT sector, cached: following a chain reads the same sector many times in a row. */
+/* One FAT sector (of the first FAT), cached: following a chain reads the same sector many times
+ * in a row, and allocating clusters changes it many times; fat16_fat_sync() writes it back. */
 static uint8_t fat_cache[SECTOR] __attribute__((aligned(4)));
 static uint32_t fat_cache_lba;
 static int fat_cache_valid;
+static int fat_cache_dirty;
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -51,38 +32,87 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-static int read_sectors(uint32_t lba, uint32_t count, void *buf)
+int fat16_sectors_read(uint32_t lba, uint32_t count, void *buf)
 {
-    return ata_read(vol.drive, lba, count, buf) == 0 ? 0 : FAT16_ERR_IO;
+    return ata_read(fat16_vol.drive, lba, count, buf) == 0 ? 0 : FAT16_ERR_IO;
 }
 
-static int cluster_valid(uint32_t cluster)
+int fat16_sectors_write(uint32_t lba, uint32_t count, const void *buf)
 {
-    return cluster >= 2 && cluster < vol.clusters + 2;
+    return ata_write(fat16_vol.drive, lba, count, buf) == 0 ? 0 : FAT16_ERR_IO;
 }
 
-static uint32_t cluster_lba(uint32_t cluster)
+#define read_sectors fat16_sectors_read
+
+int fat16_cluster_valid(uint32_t cluster)
 {
-    return vol.data_lba + (cluster - 2) * vol.sectors_per_cluster;
+    return cluster >= 2 && cluster < fat16_vol.clusters + 2;
 }
 
-/* The FAT entry of cluster: the next cluster, or >= FAT_END_OF_CHAIN. */
-static int fat_next(uint32_t cluster, uint32_t *next)
+uint32_t fat16_cluster_lba(uint32_t cluster)
+{
+    return fat16_vol.data_lba + (cluster - 2) * fat16_vol.sectors_per_cluster;
+}
+
+#define cluster_valid fat16_cluster_valid
+#define cluster_lba fat16_cluster_lba
+
+int fat16_fat_sync(void)
+{
+    if (!fat_cache_valid || !fat_cache_dirty)
+        return 0;
+    /* The same sector of every FAT copy, the first copy first. */
+    for (uint32_t i = 0; i < fat16_vol.fats; i++) {
+        if (fat16_sectors_write(fat_cache_lba + i * fat16_vol.fat_sectors, 1, fat_cache) != 0)
+            return FAT16_ERR_IO;
+    }
+    fat_cache_dirty = 0;
+    return 0;
+}
+
+/* The cached FAT sector holding cluster's entry; its offset in *at. */
+static int fat_sector(uint32_t cluster, uint32_t *at)
 {
     uint32_t offset = cluster * 2;
-    uint32_t lba = vol.fat_lba + offset / SECTOR;
+    uint32_t lba = fat16_vol.fat_lba + offset / SECTOR;
     if (!fat_cache_valid || fat_cache_lba != lba) {
+        int r = fat16_fat_sync();
+        if (r != 0)
+            return r;
         fat_cache_valid = 0;
         if (read_sectors(lba, 1, fat_cache) != 0)
             return FAT16_ERR_IO;
         fat_cache_lba = lba;
         fat_cache_valid = 1;
     }
-    *next = le16(fat_cache + offset % SECTOR);
+    *at = offset % SECTOR;
     return 0;
 }
 
-/* Fills vol from a boot sector at volume_lba; FAT16_ERR_NOT_FAT16 unless it is a FAT16 BPB. */
+int fat16_fat_get(uint32_t cluster, uint32_t *next)
+{
+    uint32_t at;
+    int r = fat_sector(cluster, &at);
+    if (r == 0)
+        *next = le16(fat_cache + at);
+    return r;
+}
+
+int fat16_fat_set(uint32_t cluster, uint32_t value)
+{
+    uint32_t at;
+    int r = fat_sector(cluster, &at);
+    if (r != 0)
+        return r;
+    fat_cache[at] = (uint8_t)value;
+    fat_cache[at + 1] = (uint8_t)(value >> 8);
+    fat_cache_dirty = 1;
+    return 0;
+}
+
+#define fat_next fat16_fat_get
+
+/* Fills fat16_vol from a boot sector at volume_lba; FAT16_ERR_NOT_FAT16 unless it is a FAT16 BPB. */
 static int parse_bpb(const uint8_t *bs, uint32_t volume_lba, int drive)
 {
     uint32_t bytes_per_sector = le16(bs + 0x0B);
@@ -114,20 +144,22 @@ static int parse_bpb(const uint8_t *bs, uint32_t volume_lba, int drive)
     if (volume_lba + total > ata_sectors(drive))
         return FAT16_ERR_NOT_FAT16;
 
-    memset(&vol, 0, sizeof(vol));
-    vol.drive = drive;
-    vol.fat_lba = volume_lba + reserved;
-    vol.root_lba = vol.fat_lba + fats * fat_size;
-    vol.root_sectors = root_sectors;
-    vol.data_lba = vol.root_lba + root_sectors;
-    vol.sectors_per_cluster = per_cluster;
-    vol.clusters = clusters;
+    memset(&fat16_vol, 0, sizeof(fat16_vol));
+    fat16_vol.drive = drive;
+    fat16_vol.fat_lba = volume_lba + reserved;
+    fat16_vol.fats = fats;
+    fat16_vol.fat_sectors = fat_size;
+    fat16_vol.root_lba = fat16_vol.fat_lba + fats * fat_size;
+    fat16_vol.root_sectors = root_sectors;
+    fat16_vol.data_lba = fat16_vol.root_lba + root_sectors;
+    fat16_vol.sectors_per_cluster = per_cluster;
+    fat16_vol.clusters = clusters;
     if (bs[0x26] == 0x29) { /* extended boot record: label at 0x2B */
         int n = 11;
-        memcpy(vol.label, bs + 0x2B, 11);
-        while (n > 0 && vol.label[n - 1] == ' ')
+        memcpy(fat16_vol.label, bs + 0x2B, 11);
+        while (n > 0 && fat16_vol.label[n - 1] == ' ')
             n--;
-        vol.label[n] = '\0';
+        fat16_vol.label[n] = '\0';
     }
     return 0;
 }
@@ -136,18 +168,19 @@ int fat16_mount(int drive)
 {
     uint8_t bs[SECTOR] __attribute__((aligned(4)));
 
-    vol.mounted = 0;
+    fat16_vol.mounted = 0;
     fat_cache_valid = 0;
+    fat_cache_dirty = 0;
     if (!ata_present(drive))
         return FAT16_ERR_NO_DRIVE;
-    vol.drive = drive;
+    fat16_vol.drive = drive;
     if (read_sectors(0, 1, bs) != 0)
         return FAT16_ERR_IO;
 
     /* A superfloppy: the boot sector is LBA 0. */
     int r = parse_bpb(bs, 0, drive);
     if (r == 0) {
-        vol.mounted = 1;
+        fat16_vol.mounted = 1;
         return 0;
     }
 
@@ -161,12 +194,12 @@ int fat16_mount(int drive)
             continue;
         uint32_t start = le32(entry + 8);
         uint8_t pbs[SECTOR] __attribute__((aligned(4)));
-        vol.drive = drive;
+        fat16_vol.drive = drive;
         if (start == 0 || read_sectors(start, 1, pbs) != 0)
             return FAT16_ERR_IO;
         r = parse_bpb(pbs, start, drive);
         if (r == 0)
-            vol.mounted = 1;
+            fat16_vol.mounted = 1;
         return r;
     }
     return FAT16_ERR_NOT_FAT16;
@@ -174,11 +207,10 @@ int fat16_mount(int drive)
 
 const char *fat16_label(void)
 {
-    return vol.mounted ? vol.label : "";
+    return fat16_vol.mounted ? fat16_vol.label : "";
 }
 
-/* A directory entry as a fat16_file; 0 if the slot holds no file or directory to show. */
-static int decode_entry(const uint8_t *raw, struct fat16_file *out)
+int fat16_decode_entry(const uint8_t *raw, struct fat16_file *out)
 {
     uint8_t attr = raw[11];
     if (raw[0] == ENTRY_DELETED || attr == ATTR_LONG_NAME || (attr & ATTR_VOLUME_ID))
@@ -230,8 +262,8 @@ static int walk_dir(uint32_t first_cluster, slot_fn fn, void *ctx)
     int at_end = 0, r;
 
     if (first_cluster == 0) {
-        for (uint32_t s = 0; s < vol.root_sectors && !at_end; s++) {
-            if ((r = walk_sector(vol.root_lba + s, fn, ctx, &at_end)) != WALK_END)
+        for (uint32_t s = 0; s < fat16_vol.root_sectors && !at_end; s++) {
+            if ((r = walk_sector(fat16_vol.root_lba + s, fn, ctx, &at_end)) != WALK_END)
                 return r;
         }
         return WALK_END;
@@ -239,9 +271,9 @@ static int walk_dir(uint32_t first_cluster, slot_fn fn, void *ctx)
 
     uint32_t cluster = first_cluster;
     for (uint32_t steps = 0; !at_end; steps++) {
-        if (!cluster_valid(cluster) || steps >= vol.clusters)
+        if (!cluster_valid(cluster) || steps >= fat16_vol.clusters)
             return FAT16_ERR_CORRUPT; /* leaves the disk, or loops */
-        for (uint32_t s = 0; s < vol.sectors_per_cluster && !at_end; s++) {
+        for (uint32_t s = 0; s < fat16_vol.sectors_per_cluster && !at_end; s++) {
             if ((r = walk_sector(cluster_lba(cluster) + s, fn, ctx, &at_end)) != WALK_END)
                 return r;
         }
@@ -266,8 +298,7 @@ static int invalid_83_char(char c)
     return (unsigned char)c <= ' ' || c == 0x7F;
 }
 
-/* One path component as the 11 blank-padded upper-case bytes of a directory entry. */
-static int to_83(const char *s, uint32_t len, uint8_t out[11])
+int fat16_name83(const char *s, uint32_t len, uint8_t out[11])
 {
     memset(out, ' ', 11);
     if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.')) {
@@ -311,14 +342,14 @@ static int find_slot(const uint8_t *raw, void *ctx)
     struct find *f = ctx;
     if (raw[11] == ATTR_LONG_NAME || (raw[11] & ATTR_VOLUME_ID) || memcmp(raw, f->name, 11) != 0)
         return WALK_END;
-    if (!decode_entry(raw, f->found))
+    if (!fat16_decode_entry(raw, f->found))
         return WALK_END;
     return WALK_STOP;
 }
 
 int fat16_open(const char *path, struct fat16_file *file)
 {
-    if (!vol.mounted)
+    if (!fat16_vol.mounted)
         return FAT16_ERR_NOT_MOUNTED;
     if (!path || !file)
         return FAT16_ERR_BAD_PATH;
@@ -335,7 +366,7 @@ int fat16_open(const char *path, struct fat16_file *file)
 
         struct find f;
         struct fat16_file next;
-        int r = to_83(path, len, f.name);
+        int r = fat16_name83(path, len, f.name);
         if (r != 0)
             return r;
         if (!(cur.attr & FAT16_ATTR_DIRECTORY))
@@ -363,7 +394,7 @@ static int list_slot(const uint8_t *raw, void *ctx)
 {
     struct listing *l = ctx;
     struct fat16_file entry;
-    if (raw[0] == '.' || !decode_entry(raw, &entry))
+    if (raw[0] == '.' || !fat16_decode_entry(raw, &entry))
         return WALK_END;
     l->count++;
     return l->fn(&entry, l->ctx) ? WALK_STOP : WALK_END;
@@ -386,7 +417,7 @@ int fat16_list(const char *dirpath, fat16_list_fn fn, void *ctx)
 
 int fat16_read(const struct fat16_file *file, void *buf, uint32_t bufsize)
 {
-    if (!vol.mounted)
+    if (!fat16_vol.mounted)
         return FAT16_ERR_NOT_MOUNTED;
     if (file->attr & FAT16_ATTR_DIRECTORY)
         return FAT16_ERR_IS_DIR;
@@ -402,13 +433,13 @@ int fat16_read(const struct fat16_file *file, void *buf, uint32_t bufsize)
             return FAT16_ERR_CORRUPT;
         /* Whole sectors straight into the caller's buffer, in one request per cluster. */
         uint32_t whole = remaining / SECTOR;
-        if (whole > vol.sectors_per_cluster)
-            whole = vol.sectors_per_cluster;
+        if (whole > fat16_vol.sectors_per_cluster)
+            whole = fat16_vol.sectors_per_cluster;
         if (whole && (r = read_sectors(cluster_lba(cluster), whole, dst)) != 0)
             return r;
         dst += whole * SECTOR;
         remaining -= whole * SECTOR;
-        if (remaining && whole < vol.sectors_per_cluster) {
+        if (remaining && whole < fat16_vol.sectors_per_cluster) {
             /* The file ends inside this sector: bounce it. */
             uint8_t tail[SECTOR] __attribute__((aligned(4)));
             if ((r = read_sectors(cluster_lba(cluster) + whole, 1, tail)) != 0)

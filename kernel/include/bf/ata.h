@@ -1,6 +1,6 @@
 /*
  * ATA disks on the primary IDE bus (ports 0x1F0-0x1F7, 0x3F6): PIO, LBA28, polling with
- * timeouts (IRQs stay off), reads only. Drive 0 is the master (the boot disk, QEMU
+ * timeouts (IRQs stay off), reads, writes and cache flushes. Drive 0 is the master (the boot disk, QEMU
  * -drive ...,if=ide,index=0), drive 1 the slave (the data disk, index=1).
  */
 #ifndef BF_ATA_H
@@ -27,5 +27,12 @@ uint32_t ata_sectors(int drive);
 const char *ata_model(int drive);
 /* Reads count sectors from lba into buf (count * 512 bytes). Returns 0 or an ATA_ERR_ code. */
 int ata_read(int drive, uint32_t lba, uint32_t count, void *buf);
+/*
+ * Writes count sectors from buf to lba. Returns 0 or an ATA_ERR_ code. The drive may keep the
+ * data in its write cache: only ata_flush() makes it durable.
+ */
+int ata_write(int drive, uint32_t lba, uint32_t count, const void *buf);
+/* FLUSH CACHE (0xE7): every sector written before is on the medium. Returns 0 or ATA_ERR_. */
+int ata_flush(int drive);
 
 #endif

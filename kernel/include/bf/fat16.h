@@ -1,6 +1,6 @@
 /*
- * Read-only FAT16 on an ATA drive (bf/ata.h): 512-byte sectors, 8.3 names (long names are
- * skipped), one mounted volume at a time. The volume is either the whole disk (a "superfloppy",
+ * FAT16 on an ATA drive (bf/ata.h): 512-byte sectors, 8.3 names (long names are skipped, never
+ * written), one mounted volume at a time; reads, and writes that create or overwrite files. The volume is either the whole disk (a "superfloppy",
  * as `mformat -i disk.img ::` makes) or the first FAT16 partition of an MBR.
  * Paths are absolute or relative to the root, '/'-separated, case-insensitive:
  * "/MODULES/FIBONACC.MOD". Not for IRQ handlers; a listing callback may call the other functions.
@@ -20,6 +20,8 @@
 #define FAT16_ERR_CORRUPT (-17)     /* a cluster chain that is too short, loops or leaves the disk */
 #define FAT16_ERR_NO_SPACE (-18)    /* the buffer is smaller than the file */
 #define FAT16_ERR_NO_DRIVE (-19)    /* ata_init() found no such drive */
+#define FAT16_ERR_DISK_FULL (-20)   /* no free cluster, or no free entry in the root directory */
+#define FAT16_ERR_RANGE (-21)       /* fat16_pread/pwrite beyond the end of the file */
 
 #define FAT16_ATTR_DIRECTORY 0x10
 
@@ -49,5 +51,27 @@ int fat16_list(const char *dirpath, fat16_list_fn fn, void *ctx);
  * FAT16_ERR_NO_SPACE (nothing read) if the file is larger than bufsize, or another error.
  */
 int fat16_read(const struct fat16_file *file, void *buf, uint32_t bufsize);
+/* Reads len bytes at offset of the file; FAT16_ERR_RANGE if they go past its end. Returns 0. */
+int fat16_pread(const struct fat16_file *file, uint32_t offset, void *buf, uint32_t len);
+
+/*
+ * Writing. The folder must exist (fat16_mkdir). Changed FAT sectors go to every FAT copy; the
+ * drive's write cache is flushed only by fat16_flush(). No write is atomic: a power loss in the
+ * middle leaves a mix of old and new sectors (bf/state_store.h builds crash-safe records on
+ * fat16_pwrite, which changes no FAT or directory sector).
+ */
+/* Creates or overwrites the file at path with len bytes of buf: its cluster chain grows or
+ * shrinks to fit, the directory entry gets the new size. Returns 0 or an error. */
+int fat16_write_file(const char *path, const void *buf, uint32_t len);
+/* As fat16_write_file, but only sizes the file to len bytes: their content is whatever the
+ * clusters held (preallocation, before fat16_pwrite fills it). */
+int fat16_allocate(const char *path, uint32_t len);
+/* Makes the folder at path (its parent must exist); 0 also when it already exists. */
+int fat16_mkdir(const char *path);
+/* Writes len bytes at offset inside the file, in place: FAT16_ERR_RANGE if they go past its end.
+ * No FAT or directory sector is written. Returns 0. */
+int fat16_pwrite(const struct fat16_file *file, uint32_t offset, const void *buf, uint32_t len);
+/* Writes the cached FAT sector back and flushes the drive's write cache. Returns 0 or an error. */
+int fat16_flush(void);
 
 #endif
