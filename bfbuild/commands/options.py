@@ -36,6 +36,23 @@ def _shard(text: str):
     return index, count
 
 
+def _remote_url(text: str) -> str:
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme not in ("http", "https", "grpc", "grpcs") or not text.split("://", 1)[1]:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a cache URL: http(s)://HOST[:PORT][/PATH] (Bazel's HTTP cache) "
+            f"or grpc(s)://HOST[:PORT] (REAPI)")
+    return text
+
+
+def _header(text: str):
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip() or any(c in text for c in "\r\n\0"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=VALUE "
+                                         f"(e.g. --remote-header 'Authorization=Bearer TOKEN')")
+    return name.strip(), value
+
+
 def build_options(parser: argparse.ArgumentParser, axes) -> None:
     group = parser.add_argument_group("configuration")
     for axis in axes:
@@ -52,9 +69,16 @@ def build_options(parser: argparse.ArgumentParser, axes) -> None:
     group = parser.add_argument_group("caching")
     local_cache_options(group)
     group.add_argument("--no-cache", action="store_true", help="neither read nor fill the local cache")
-    group.add_argument("--remote-cache", metavar="URL", default=os.environ.get("BFBUILD_REMOTE_CACHE"),
-                       help="a Bazel HTTP cache (/ac/, /cas/): bazel-remote, nginx with WebDAV "
-                            "(default: $BFBUILD_REMOTE_CACHE)")
+    group.add_argument("--remote-cache", metavar="URL", type=_remote_url,
+                       default=os.environ.get("BFBUILD_REMOTE_CACHE"),
+                       help="a remote cache: http(s):// for Bazel's HTTP cache protocol (nginx, "
+                            "bazel-remote), grpc(s):// for REAPI (BuildGrid, bazel-remote, "
+                            "Buildbarn...) (default: $BFBUILD_REMOTE_CACHE)")
+    group.add_argument("--remote-header", metavar="NAME=VALUE", type=_header, action="append",
+                       default=[], help="a header sent with every remote cache request "
+                                        "(repeatable), e.g. a credential")
+    group.add_argument("--remote-instance-name", metavar="NAME", default="",
+                       help="the REAPI instance name (grpc:// caches)")
     group.add_argument("--cache-readonly", action="store_true",
                        help="read the caches, never write them (for untrusted jobs)")
     group.add_argument("--remote-cache-readonly", action="store_true",
@@ -71,4 +95,6 @@ def cache_options(options):
 
     return CacheOptions(local_dir=None if options.no_cache else options.cache_dir,
                         remote_url=options.remote_cache, readonly=options.cache_readonly,
-                        remote_readonly=options.remote_cache_readonly)
+                        remote_readonly=options.remote_cache_readonly,
+                        remote_headers=tuple(options.remote_header),
+                        remote_instance=options.remote_instance_name)

@@ -1,18 +1,19 @@
 """The action cache: outputs of actions stored by content, shared between workspaces and machines.
 
-Layout (the same locally and on a remote server, which speaks Bazel's HTTP cache protocol:
-GET/PUT under /ac/ and /cas/, sha256 keys, so bazel-remote or nginx with WebDAV can serve it):
-    ac/<action key>   JSON {"outputs": [{"path", "sha256", "size"}]}
-    cas/<sha256>      an output's bytes
-An action's key covers its own key (command line, environment, tool identities, parameters) and
-the contents of its declared inputs. Compiles also read headers that only their depfile names, so
-they get two levels, like ccache's direct mode: a manifest under the first key lists the headers
-the last compile read, and the final key adds those headers' current contents. Every blob fetched
-is checked against its digest and size; a wrong one is discarded (and the action runs), never
-used. Read-only mode fetches but never stores.
+The format is REAPI v2's, the same locally and remotely (bfbuild.engine.reapi):
+    ac/<Action digest>   an ActionResult: each output file's path and Digest
+    cas/<sha256>         an output's bytes
+An action's key is the digest of its REAPI Action: its Command (arguments, environment, output
+paths), the Merkle tree of its input files and bfbuild's own key (tool identities, parameters) as
+a platform property. Compiles also read headers that only their depfile names, so they get two
+levels, like ccache's direct mode: a manifest under the Action with a salt lists the headers the
+last compile read, and the final Action's input root adds those headers. Every blob fetched is
+checked against its digest and size; a wrong one is discarded (and the action runs), never used.
+Read-only mode fetches but never stores. A remote cache is a transport (cache_remote: Bazel's
+HTTP protocol, or REAPI gRPC) with one interface: get/put of action results and of blobs.
 
 Whatever a cache holds is input from outside the build: entries are validated against a strict
-shape (bfbuild.engine.cache_entries) before anything in them is used, every read is bounded in
+shape (bfbuild.engine.cache_entries) before anything in it is used, every read is bounded in
 size and time, and a bad entry costs one warning line naming the action, then the action runs.
 
 The local folder has a size limit (default 2 GiB) kept by least-recently-used eviction: a hit
@@ -26,22 +27,19 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import json
 import os
-import stat
 import sys
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from bfbuild.engine.cache_entries import (MAX_BLOB_BYTES, BadEntry, TooLarge,  # noqa: F401
-                                          parse_action_entry, parse_manifest, workspace_relative)
 from bfbuild.engine.cache_config import configured_limit
+from bfbuild.engine.cache_entries import (MAX_BLOB_BYTES, BadEntry, TooLarge,  # noqa: F401
+                                          action_entry, manifest_entry, parse_action_entry,
+                                          parse_manifest, workspace_relative)
 from bfbuild.engine.cache_local import CacheFolder, LocalStore
-from bfbuild.digest import file_sha256
-from bfbuild.engine.cache_remote import RemoteStore
+from bfbuild.engine.cache_remote import RemoteStore, open_remote  # noqa: F401
+from bfbuild.engine.reapi import keys
 from bfbuild.engine.steps import move_into_place, parse_depfile, temporary_path
-
-
 
 
 def _sha256(data: bytes) -> str:
@@ -55,9 +53,10 @@ def describe(spec: Dict) -> str:
 
 class ActionCache:
     def __init__(self, local_dir: Optional[str], remote_url: Optional[str] = None,
-                 readonly: bool = False, remote_readonly: bool = False):
+                 readonly: bool = False, remote_readonly: bool = False,
+                 headers: Sequence[Tuple[str, str]] = (), instance: str = ""):
         self.local = LocalStore(local_dir) if local_dir else None
-        self.remote = RemoteStore(remote_url) if remote_url else None
+        self.remote = open_remote(remote_url, headers, instance) if remote_url else None
         self.readonly = readonly
         self.remote_readonly = remote_readonly or readonly
         self.counts = {"local": 0, "remote": 0, "miss": 0}
@@ -83,49 +82,47 @@ class ActionCache:
 
     # -- keys ---------------------------------------------------------------------------------
     @staticmethod
-    def input_key(spec: Dict) -> str:
-        parts = [spec["key"]] + [f"{path}={file_sha256(path)}" for path in spec["inputs"]]
-        return _sha256("\n".join(parts).encode("utf-8", "surrogateescape"))
+    def action_key(spec: Dict, headers: Optional[List[str]] = None) -> keys.DigestPair:
+        return keys.action_digest(spec, headers)
 
     @staticmethod
-    def _header_key(first: str, headers: List[Tuple[str, str]]) -> str:
-        return _sha256(json.dumps([first, headers]).encode())
-
-    @staticmethod
-    def _manifest_key(first: str) -> str:
-        return _sha256(f"manifest:{first}".encode())
-
-    def _current_headers(self, names: List[str]) -> Optional[List[Tuple[str, str]]]:
-        """Each header's digest; None when one is gone or is not a regular file."""
-        headers = []
-        for name in names:
-            try:
-                if not stat.S_ISREG(os.stat(name).st_mode):
-                    return None
-            except OSError:
-                return None
-            headers.append((name, file_sha256(name)))
-        return headers
+    def manifest_key(spec: Dict) -> keys.DigestPair:
+        return keys.action_digest(spec, salt=keys.MANIFEST_SALT)
 
     # -- storage, local first then remote -----------------------------------------------------
-    def _get(self, kind: str, key: str) -> Tuple[Optional[bytes], str]:
+    def _get_entry(self, key: keys.DigestPair) -> Tuple[Optional[bytes], str]:
         if self.local:
-            data = self.local.get(kind, key)
+            data = self.local.get("ac", key[0])
             if data is not None:
                 return data, "local"
         if self.remote:
-            data = self.remote.get(kind, key)
+            data = self.remote.get_action(key)
             if data is not None:
                 return data, "remote"
         return None, ""
 
-    def _put(self, kind: str, key: str, data: bytes) -> None:
-        if self.readonly:
-            return
+    def _get_blobs(self, digests: List[keys.DigestPair]) -> Dict[str, Tuple[bytes, str]]:
+        found = {}
+        for digest in digests:
+            data = self.local.get("cas", digest[0]) if self.local else None
+            if data is not None:
+                found[digest[0]] = (data, "local")
+        wanted = [d for d in digests if d[0] not in found]
+        if self.remote and wanted:
+            for name, data in self.remote.get_blobs(wanted).items():
+                found[name] = (data, "remote")
+        return found
+
+    def _put(self, key: keys.DigestPair, entry: bytes, blobs: Dict[keys.DigestPair, bytes],
+             remote_extra: Optional[Dict[keys.DigestPair, bytes]] = None) -> None:
+        """Blobs first, then the entry naming them (a reader never finds an entry without them)."""
         if self.local:
-            self.local.put(kind, key, data)
+            for digest, data in blobs.items():
+                self.local.put("cas", digest[0], data)
+            self.local.put("ac", key[0], entry)
         if self.remote and not self.remote_readonly:
-            self.remote.put(kind, key, data)
+            self.remote.put_blobs({**blobs, **(remote_extra or {})})
+            self.remote.put_action(key, entry)
 
     # -- the two operations -------------------------------------------------------------------
     def restore(self, spec: Dict, journal) -> Tuple[Optional[str], List[str]]:
@@ -141,38 +138,38 @@ class ActionCache:
         return where, notes
 
     def _restore(self, spec: Dict, journal) -> Tuple[Optional[str], List[str]]:
-        first = self.input_key(spec)
-        key = first
+        headers = None
         if spec.get("depfile"):
-            raw, where = self._get("ac", self._manifest_key(first))
+            raw, where = self._get_entry(self.manifest_key(spec))
             if raw is None:
                 return None, []
-            names = parse_manifest(raw, where)
-            headers = self._current_headers(names)
-            if headers is None:
-                return None, []
-            key = self._header_key(first, headers)
-        raw, where = self._get("ac", key)
+            headers = parse_manifest(raw, where)
+        try:
+            key = self.action_key(spec, headers)
+        except OSError:
+            return None, []  # a header the last compile read is gone or not a regular file
+        raw, where = self._get_entry(key)
         if raw is None:
             return None, []
         entries = parse_action_entry(raw, spec["outputs"], where)
-        blobs = []
+        blobs = self._get_blobs([(e["sha256"], e["size"]) for e in entries])
         for entry in entries:
-            data, source = self._get("cas", entry["sha256"])
-            if data is None:
-                if where == "local" and not self.local.exists("ac", key):
+            if entry["sha256"] not in blobs:
+                if where == "local" and not self.local.exists("ac", key[0]):
                     return None, []  # evicted by another bfbuild meanwhile: a miss, not a fault
                 raise BadEntry(f"the {where} entry names a blob no cache holds "
                                f"({entry['sha256'][:12]}... for {entry['path']})")
+            data, source = blobs[entry["sha256"]]
             if _sha256(data) != entry["sha256"] or len(data) != entry["size"]:
                 raise BadEntry(f"a corrupted {source} blob for {entry['path']} "
                                f"(its digest does not match)")
-            blobs.append(data)
-        for path, data in zip(spec["outputs"], blobs):
-            tmp = temporary_path(path)
+        for entry in entries:
+            tmp = temporary_path(entry["path"])
             os.makedirs(os.path.dirname(tmp) or ".", exist_ok=True)
             with open(tmp, "wb") as handle:
-                handle.write(data)
+                handle.write(blobs[entry["sha256"]][0])
+            if entry["executable"]:
+                os.chmod(tmp, 0o755)
         move_into_place(spec["outputs"], journal)
         return where, []
 
@@ -180,25 +177,27 @@ class ActionCache:
         """After a successful run: outputs into cas/, the entry into ac/ (and the manifest)."""
         if self.readonly:
             return
-        first = self.input_key(spec)
-        key = first
+        headers = None
         if spec.get("depfile") and os.path.exists(spec["depfile"]):
             declared = set(spec["inputs"])
             # Headers outside the workspace belong to the toolchain, whose identity is in the key.
-            names = [d for d in dict.fromkeys(parse_depfile(spec["depfile"]))
-                     if d not in declared and workspace_relative(d)]
-            headers = self._current_headers(names)
-            if headers is None:
-                return
-            self._put("ac", self._manifest_key(first), json.dumps({"headers": names}).encode())
-            key = self._header_key(first, headers)
-        entries = []
+            headers = [d for d in dict.fromkeys(parse_depfile(spec["depfile"]))
+                       if d not in declared and workspace_relative(d)]
+        try:
+            key, messages = keys.action_messages(spec, headers)
+        except OSError:
+            return  # a header is gone or is not a regular file: nothing to key the entry by
+        if headers is not None:
+            self._put(self.manifest_key(spec), manifest_entry(headers), {})
+        files, blobs = [], {}
         for path in spec["outputs"]:
             with open(path, "rb") as handle:
-                data = handle.read()
+                data = handle.read(MAX_BLOB_BYTES + 1)
             if len(data) > MAX_BLOB_BYTES:
                 return
-            digest = _sha256(data)
-            self._put("cas", digest, data)
-            entries.append({"path": path, "sha256": digest, "size": len(data)})
-        self._put("ac", key, json.dumps({"outputs": entries}).encode())
+            digest = (_sha256(data), len(data))
+            blobs[digest] = data
+            files.append({"path": path, "sha256": digest[0], "size": digest[1],
+                          "executable": bool(os.stat(path).st_mode & 0o100)})
+        # Remotely the Action and its Command too, so that REAPI tools can show what it is for.
+        self._put(key, action_entry(files), blobs, remote_extra=messages)

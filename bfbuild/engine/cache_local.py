@@ -1,5 +1,6 @@
-"""The local action cache folder: ac/<xx>/<key> and cas/<xx>/<sha256>, kept within a size limit
-by least-recently-used eviction (docs/caching.md, "Size limit and eviction").
+"""The local action cache folder: ac/<xx>/<Action digest> (a REAPI ActionResult) and
+cas/<xx>/<sha256>, kept within a size limit by least-recently-used eviction (docs/caching.md,
+"Size limit and eviction").
 
 A read or a store of bytes already there touches the file (its mtime: atime is not kept on
 noatime mounts). `prune()` removes the least recently used action entries, each before the blobs
@@ -19,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from bfbuild.engine.cache_entries import MAX_ENTRY_BYTES, TooLarge, limit_of
+from bfbuild.engine.cache_entries import MAX_ENTRY_BYTES, TooLarge, blobs_named, limit_of
 
 BLOCK = 4096  # what a small file takes on disk at least, for the running size estimate
 LOW_WATER = 0.9  # eviction goes down to this share of the limit, so it does not run every build
@@ -161,13 +162,9 @@ def _blobs_named(path: str) -> List[str]:
     """The digests an action entry names (nothing for a manifest or an unreadable entry)."""
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read(MAX_ENTRY_BYTES + 1).decode("utf-8"))
-    except (OSError, ValueError):
+            return blobs_named(handle.read(MAX_ENTRY_BYTES + 1))
+    except OSError:
         return []
-    outputs = data.get("outputs") if isinstance(data, dict) else None
-    if not isinstance(outputs, list):
-        return []
-    return [o["sha256"] for o in outputs if isinstance(o, dict) and isinstance(o.get("sha256"), str)]
 
 
 def prune(root: str, max_bytes: int, target: Optional[int] = None,

@@ -1,6 +1,10 @@
-"""The remote action cache client: Bazel's HTTP cache protocol (GET/PUT <url>/ac/<key> and
-<url>/cas/<sha256>) over kept-alive HTTP/1.1 connections, one per engine thread, every read
-bounded in size (cache_entries) and time (TIMEOUT per network step, DEADLINE per fetch)."""
+"""The remote action cache's transports, chosen by the URL's scheme (open_remote): Bazel's HTTP
+cache protocol (http://, https://: GET/PUT <url>/ac/<Action digest> holding an ActionResult, and
+<url>/cas/<sha256>) here, REAPI gRPC (grpc://, grpcs://) in bfbuild.engine.reapi.grpc_store.
+Both offer one interface: get_action/put_action of an ActionResult by its Action digest,
+get_blobs/put_blobs by digest. Every read is bounded in size (cache_entries) and time (TIMEOUT
+per network step, DEADLINE per fetch). A server that fails or goes away costs one line, then the
+build goes on without it: a remote cache never fails a build."""
 from __future__ import annotations
 
 import http.client
@@ -8,15 +12,60 @@ import sys
 import threading
 import time
 import urllib.parse
-from typing import Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from bfbuild.engine.cache_entries import MAX_ENTRY_BYTES, TooLarge, limit_of
+from bfbuild.engine.cache_entries import MAX_BLOB_BYTES, MAX_ENTRY_BYTES, TooLarge, limit_of
 
 TIMEOUT = 10  # seconds for one remote request to connect, or to deliver its next bytes
 DEADLINE = 60  # seconds for one remote fetch as a whole
+SCHEMES = ("http", "https", "grpc", "grpcs")
+Digest = Tuple[str, int]  # (sha256 hex, size)
 
 
-class RemoteStore:
+def open_remote(url: str, headers: Sequence[Tuple[str, str]] = (), instance: str = ""):
+    """The transport for a URL: HTTP for http(s)://, REAPI gRPC for grpc(s)://."""
+    if urllib.parse.urlsplit(url).scheme in ("grpc", "grpcs"):
+        try:
+            from bfbuild.engine.reapi.grpc_store import GrpcStore
+        except ImportError as exc:
+            store = Remote(url)
+            store.warn(f"{url} needs grpcio ({exc}; pip install 'bfbuild[grpc]')")
+            return store
+        return GrpcStore(url, headers, instance)
+    return RemoteStore(url, headers)
+
+
+class Remote:
+    """What every transport shares: one warning, then the server is left alone."""
+
+    def __init__(self, url: str):
+        self.url = url.rstrip("/")
+        self.broken = False
+        self._warned = False
+        self._warn_lock = threading.Lock()
+
+    def warn(self, message: str) -> None:
+        with self._warn_lock:
+            if not self._warned:
+                sys.stdout.write(f"remote cache: {message}; going on without it\n")
+                sys.stdout.flush()
+                self._warned = True
+            self.broken = True
+
+    def get_action(self, digest: Digest) -> Optional[bytes]:
+        return None
+
+    def put_action(self, digest: Digest, data: bytes) -> None:
+        pass
+
+    def get_blobs(self, digests: List[Digest]) -> Dict[str, bytes]:
+        return {}
+
+    def put_blobs(self, blobs: Dict[Digest, bytes]) -> None:
+        pass
+
+
+class RemoteStore(Remote):
     """Bazel's HTTP cache protocol: GET/PUT <url>/ac/<key> and <url>/cas/<sha256>.
 
     Each engine thread keeps one HTTP/1.1 connection open to the server and sends its requests
@@ -24,25 +73,18 @@ class RemoteStore:
     request would cost more than the transfers). A connection the server closed while idle is
     opened again once; every request keeps the bounds of TIMEOUT and DEADLINE."""
 
-    def __init__(self, url: str):
-        self.url = url.rstrip("/")
+    def __init__(self, url: str, headers: Sequence[Tuple[str, str]] = ()):
+        super().__init__(url)
+        self._headers = dict(headers)
         parts = urllib.parse.urlsplit(self.url)
         self._scheme = parts.scheme
         self._host = parts.hostname or ""
         self._port = parts.port
         self._base = parts.path.rstrip("/")
         self._local = threading.local()
-        self.broken = False
-        self._warned = False
         self.connections = 0  # opened so far (all threads)
         if self._scheme not in ("http", "https") or not self._host:
-            self._warn(f"{self.url} is not an http:// or https:// URL")
-
-    def _warn(self, message: str) -> None:
-        if not self._warned:
-            sys.stdout.write(f"remote cache: {message}; going on without it\n")
-            self._warned = True
-        self.broken = True
+            self.warn(f"{self.url} is not an http://, https://, grpc:// or grpcs:// URL")
 
     def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self._local, "connection", None)
@@ -62,7 +104,9 @@ class RemoteStore:
     def _request(self, method: str, kind: str, key: str, body: Optional[bytes], limit: int):
         """(status, body) of one request; the body is read within `limit` bytes and DEADLINE."""
         path = f"{self._base}/{kind}/{key}"
-        headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+        headers = dict(self._headers)
+        if body is not None:
+            headers["Content-Type"] = "application/octet-stream"
         for attempt in (1, 2):
             connection = self._connection()
             reused = connection.sock is not None
@@ -91,18 +135,37 @@ class RemoteStore:
             return response.status, data
         raise AssertionError("unreachable")
 
-    def get(self, kind: str, key: str) -> Optional[bytes]:
+    def get_action(self, digest: Digest) -> Optional[bytes]:
+        return self.get("ac", digest[0])
+
+    def put_action(self, digest: Digest, data: bytes) -> None:
+        self.put("ac", digest[0], data)
+
+    def get_blobs(self, digests: List[Digest]) -> Dict[str, bytes]:
+        found = {}
+        for name, size in digests:
+            data = self.get("cas", name, min(size, MAX_BLOB_BYTES))
+            if data is not None:
+                found[name] = data
+        return found
+
+    def put_blobs(self, blobs: Dict[Digest, bytes]) -> None:
+        for (name, _), data in blobs.items():
+            self.put("cas", name, data)
+
+    def get(self, kind: str, key: str, limit: Optional[int] = None) -> Optional[bytes]:
         if self.broken:
             return None
         try:
-            status, data = self._request("GET", kind, key, None, limit_of(kind))
+            status, data = self._request("GET", kind, key, None,
+                                         limit_of(kind) if limit is None else limit)
         except (http.client.HTTPException, OSError, ValueError) as exc:
-            self._warn(f"{self.url} unreachable ({exc.__class__.__name__}: {exc})")
+            self.warn(f"{self.url} unreachable ({exc.__class__.__name__}: {exc})")
             return None
         if status == 200:
             return data
         if status != 404:
-            self._warn(f"GET {kind}/{key[:12]}... answered {status}")
+            self.warn(f"GET {kind}/{key[:12]}... answered {status}")
         return None
 
     def put(self, kind: str, key: str, data: bytes) -> None:
@@ -111,10 +174,11 @@ class RemoteStore:
         try:
             status, _ = self._request("PUT", kind, key, data, MAX_ENTRY_BYTES)
         except (http.client.HTTPException, OSError, ValueError, TooLarge) as exc:
-            self._warn(f"PUT {kind}/{key[:12]}... failed ({exc.__class__.__name__}: {exc})")
+            self.warn(f"PUT {kind}/{key[:12]}... failed ({exc.__class__.__name__}: {exc})")
             return
         if not 200 <= status < 300:
-            self._warn(f"PUT {kind}/{key[:12]}... answered {status}")
+            self.warn(f"PUT {kind}/{key[:12]}... answered {status}")
+
 
 def _read_bounded(response, limit: int, what: str) -> bytes:
     """At most `limit` bytes within DEADLINE seconds, or TooLarge."""
@@ -130,5 +194,4 @@ def _read_bounded(response, limit: int, what: str) -> bytes:
         if time.monotonic() > ends:
             raise TooLarge(f"{what} took longer than {DEADLINE} s")
         chunks.append(chunk)
-
 

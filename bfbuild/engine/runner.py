@@ -1,6 +1,7 @@
 """Runs the SCons engine on an action graph and reads back what it did."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from bfbuild.analysis.graph import ActionGraph
 from bfbuild.engine.progress import ERASE, wants_live
@@ -31,6 +32,8 @@ class CacheOptions:
     remote_url: Optional[str] = None
     readonly: bool = False
     remote_readonly: bool = False
+    remote_headers: Tuple[Tuple[str, str], ...] = ()  # (name, value) sent with every request
+    remote_instance: str = ""  # the REAPI instance name
 
 
 @dataclass
@@ -80,6 +83,8 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
         argv.append("BFCACHE_RO=1")
     if cache and cache.remote_readonly:
         argv.append("BFREMOTE_RO=1")
+    if cache and cache.remote_instance:
+        argv.append(f"BFREMOTE_INSTANCE={cache.remote_instance}")
     # The engine shares this process's stdout, but only this process knows the CI setting and
     # can ask for the terminal's width before anything else writes to it.
     live = wants_live(sys.stdout)
@@ -88,6 +93,8 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     sys.stdout.flush()  # our own lines first, then the engine's
     env = dict(os.environ)
     env.pop("SCONSFLAGS", None)
+    if cache and cache.remote_headers:  # not on the engine's command line, where ps shows it
+        env["BFREMOTE_HEADERS"] = json.dumps([list(pair) for pair in cache.remote_headers])
     # The engine imports bfbuild from wherever this process found it.
     package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)

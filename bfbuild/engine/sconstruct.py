@@ -43,7 +43,9 @@ cache = None
 if ARGUMENTS.get("BFCACHE") or ARGUMENTS.get("BFREMOTE"):
     cache = ActionCache(ARGUMENTS.get("BFCACHE") or None, ARGUMENTS.get("BFREMOTE") or None,
                         readonly=ARGUMENTS.get("BFCACHE_RO") == "1",
-                        remote_readonly=ARGUMENTS.get("BFREMOTE_RO") == "1")
+                        remote_readonly=ARGUMENTS.get("BFREMOTE_RO") == "1",
+                        headers=json.loads(os.environ.pop("BFREMOTE_HEADERS", "[]")),
+                        instance=ARGUMENTS.get("BFREMOTE_INSTANCE", ""))
 lock = threading.Lock()
 progress = Progress(sys.stdout, total, live=ARGUMENTS.get("BFLIVE") == "1",
                     columns=int(ARGUMENTS.get("BFCOLUMNS") or DEFAULT_COLUMNS))

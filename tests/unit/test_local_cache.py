@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bfbuild.engine.cache_config import parse_size
+from bfbuild.engine.cache_entries import action_entry
 from bfbuild.engine import cache as cache_mod
 from bfbuild.engine.cache import ActionCache
 from bfbuild.engine.cache_local import CacheFolder, LocalStore, prune, scan
@@ -133,8 +134,8 @@ def test_a_loop_of_builds_stays_under_the_limit_and_keeps_what_was_used_recently
 def _put_action(store, key, payload: bytes, used: float):
     digest = cache_mod._sha256(payload)
     store.put("cas", digest, payload)
-    store.put("ac", key, json.dumps({"outputs": [{"path": "o", "sha256": digest,
-                                                  "size": len(payload)}]}).encode())
+    store.put("ac", key, action_entry([{"path": "o", "sha256": digest, "size": len(payload),
+                                        "executable": False}]))
     for kind, name in (("cas", digest), ("ac", key)):
         os.utime(store.path(kind, name), (used, used))
     return digest
@@ -208,7 +209,7 @@ def test_a_blob_evicted_under_a_restore_is_a_miss_but_a_dangling_entry_is_report
     spec = _spec(tmp_path)
     cache = ActionCache(str(tmp_path / "cache"))
     cache.store(spec)
-    key = cache.input_key(spec)
+    key = cache.action_key(spec)[0]
     blob = cache_mod._sha256(b"built bytes")
     (tmp_path / "state").mkdir()
     journal = _Journal(tmp_path / "state")

@@ -84,7 +84,9 @@ def test_one_connection_serves_every_request_of_a_thread(tmp_path, server):
     (tmp_path / "state").mkdir()
     journal = Journal(str(tmp_path / "state"))
     assert all(reader.restore(spec, journal) == ("remote", []) for spec in specs)
-    assert httpd.requests == 20 * 4  # PUT cas + ac, then GET ac + cas, for each action
+    # For each action: PUT of the output, the Action, the Command and the entry, then GET of
+    # the entry and the output.
+    assert httpd.requests == 20 * 6
     assert httpd.connections == 2 and writer.remote.connections == reader.remote.connections == 1
     assert not writer.remote.broken and not reader.remote.broken
 
