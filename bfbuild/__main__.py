@@ -1,5 +1,5 @@
 import sys
 
-from bfbuild.cli import main
+from bfbuild.client import main
 
 sys.exit(main())

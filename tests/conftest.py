@@ -8,6 +8,16 @@ BFBUILD_ALLOW_SKIPS=1 to allow every skip on a machine that cannot have a tool.
 """
 import os
 
+# bfbuild starts a build server per workspace by default (docs/server.md); the suite's hundreds of
+# workspace copies would each keep one for hours. Tests run bfbuild in one process, except those
+# that test the server (tests/integration/test_server.py), which turn it on and stop their servers.
+# BFBUILD_TEST_SERVER=1 runs the whole suite through servers that stop after 30 idle seconds.
+if os.environ.get("BFBUILD_TEST_SERVER") == "1":
+    os.environ["BFBUILD_SERVER"] = "1"
+    os.environ.setdefault("BFBUILD_SERVER_IDLE", "30")
+else:
+    os.environ["BFBUILD_SERVER"] = "0"
+
 
 def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
