@@ -16,3 +16,10 @@ def bfbuild_scaffolds():
     from bfbuild_unikernel.commands.new_module import new_module
 
     return {"module": new_module}
+
+
+@hookimpl
+def bfbuild_configure(workspace, options):
+    from bfbuild_unikernel.state.options import configure
+
+    configure(options)  # --state and --reset-state of run and test

@@ -2,6 +2,7 @@
 from bfbuild.api import EXIT_FAILED, EXIT_OK, BfError, Command
 from bfbuild_unikernel.qemu import boot as qemu  # looked up at call time: tests replace it
 from bfbuild_unikernel.qemu.launch import boot_plan
+from bfbuild_unikernel.state import options as state_options
 
 
 def _arguments(parser):
@@ -11,6 +12,7 @@ def _arguments(parser):
     parser.add_argument("--gdb", action="store_true",
                         help="start QEMU halted with a gdb server on tcp::1234 (-s -S) and write "
                              "bfout/gdb/<image>.gdb for `gdb -x`")
+    state_options.add_arguments(parser)
 
 
 def run(invocation) -> int:
@@ -27,6 +29,7 @@ def run(invocation) -> int:
     plan = boot_plan(session, configured, configs[0], extra=invocation.extra,
                      data_disk=not options.no_data_disk)
     image, argv = plan.image, plan.argv
+    argv = state_options.use_state_disk(session.root, image, argv, options)
     if options.gdb:
         argv = _prepare_gdb(session, configured, image, argv)
     print(f"bfbuild: booting {image.image} ({' '.join(argv[1:])})", flush=True)

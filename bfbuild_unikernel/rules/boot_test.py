@@ -15,6 +15,7 @@ from bfbuild_unikernel.pgo.profile import ProfileError, extract_profile, validat
 from bfbuild_unikernel.providers import ImageInfo, RegistryInfo
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
 from bfbuild_unikernel.qemu.results import check_results_at, check_serial_at, failure_report
+from bfbuild_unikernel.state import disk as state_disk, options as state_options
 
 TESTLOG_DIR = f"{OUTPUT_DIR}/testlogs"
 
@@ -41,7 +42,8 @@ def check_serial(lines, expect, forbid):
 
 def run_boot_test(inputs, outputs, params):
     """Python step: boot, keep the serial log, write the result only if the test passed."""
-    result = boot(params["argv"], params["timeout"])
+    with state_disk.for_boot(params.get("state")) as state_note:
+        result = boot(params["argv"], params["timeout"])
     problems, focus = check_serial_at(result.lines, params["expect"], params["forbid"])
     expected = {}
     if params["expected"]:
@@ -63,8 +65,9 @@ def run_boot_test(inputs, outputs, params):
         raise StepError(failure_report(params["label"], result, problems, focus, log))
     write_test_result(outputs[0], inputs, label=params["label"], status=result.status,
                       seconds=result.seconds, lines=len(result.lines))
-    return f"PASSED {params['label']}: {result.describe()}, {len(result.lines)} serial lines, " \
-           f"{result.seconds:.1f}s (log: {log})"
+    return f"{state_note}\n" * bool(state_note) + \
+        f"PASSED {params['label']}: {result.describe()}, {len(result.lines)} serial lines, " \
+        f"{result.seconds:.1f}s (log: {log})"
 
 
 def analyse(ctx):
@@ -98,6 +101,9 @@ def analyse(ctx):
               "profile": ctx.attr["profile"], "expected": expected}
     if data_disk:
         inputs.append(data_disk)
+        state = state_options.for_boot_test(image)  # --state: the disk in bfout/state/ instead
+        if state:
+            params.update(state=state, argv=state_disk.with_state_disk(argv, state["disk"]))
     ctx.python_action("TEST", "bfbuild_unikernel.rules.boot_test:run_boot_test", params, inputs=inputs,
                       outputs=[result], tools=[qemu])
     return [DefaultInfo((result,)), TestInfo(result=result, log=log, image=image.image)]
