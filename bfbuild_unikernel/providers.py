@@ -66,6 +66,7 @@ class ModuleInfo:
     reference: Optional[str] = None  # script printing the expected result as JSON
     reference_libs: Tuple[str, ...] = ()  # Python files the reference imports (modlib.py)
     features: Tuple[str, ...] = ()  # CPUID features the code needs (the CPU target's)
+    tier: str = ""  # the tier of a tiered registry (docs/tiers.md), "" otherwise
 
 
 @dataclass(frozen=True)

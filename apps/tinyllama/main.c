@@ -17,6 +17,7 @@
 #include <bf/profile.h>
 #include <bf/registry.h>
 #include <bf/runtime.h>
+#include <bf/tiers.h>
 #include <bf/timer.h>
 #include "llama/llama.h"
 
@@ -36,8 +37,14 @@ void kmain(void)
     kprintf("registry: %u modules, work %u\n", bf_registry_count, bf_registry_work);
 
     struct bf_run_summary summary;
+    if (bf_registry_tiered) /* the adaptive image: hot code moves between tiers as it runs */
+        bf_tiers_learn();
     bf_run_registry(&summary);
     int model_failed = llama_main() != 0;
+    if (bf_registry_tiered) {
+        bf_tiers_report();
+        bf_tiers_remember();
+    }
     bf_profile_export_json();
     if (heap_check() != 0)
         panic("heap corrupted after the modules ran");

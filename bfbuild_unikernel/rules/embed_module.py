@@ -19,12 +19,13 @@ from bfbuild_unikernel.rules.clang import COMPILE_ATTRS, compile_c
 
 MAGIC = 0x4D4F4442
 FORMAT = 1
-HEADER = struct.Struct("<IHH20s12sIIIIIBB2x")
+HEADER = struct.Struct("<IHH20s12sIIIIIBBBx")
 FLAG_PROFILE_COUNTERS = 0x01  # BF_MODULE_FLAG_PROFILE_COUNTERS in module.h
 DEFAULT_SLOT = 0x00200000
 SLOT_SIZE = 0x00200000
 ENTRY_SYMBOL = "module_main"
 OPT_CODES = {"O0": 0, "O1": 1, "O2": 2, "O3": 3, "Os": 4, "Oz": 5}
+TIERS = ("", "quick", "O2", "O3", "pgo", "model")  # BF_MODULE_TIER_NAMES in module.h
 
 ATTRS = {
     **COMPILE_ATTRS,
@@ -39,6 +40,7 @@ ATTRS = {
                    doc="'generate': compile with clang's profile counters (-fprofile-instr-generate); "
                        "the kernel then dumps them after the module ran (docs/ir-pgo.md)"),
     "ir_profile": Attr("source", doc="a .profdata to optimise with (-fprofile-instr-use)"),
+    "tier": Attr("string", default="", values=list(TIERS), doc="its tier (set by a tiered module-registry)"),
 }
 
 
@@ -91,8 +93,8 @@ def make_blob(inputs, outputs, params):
                         f"{SLOT_SIZE}-byte module slot")
     if not base <= entry < base + len(payload):
         raise StepError(f"module {name}: entry {entry:#x} is outside its code")
-    header = HEADER.pack(MAGIC, HEADER.size, FORMAT, name.encode(), cpu_tag.encode(), base, entry,
-                         len(payload), bss, zlib.crc32(payload), OPT_CODES[params["opt"]], flags)
+    header = HEADER.pack(MAGIC, HEADER.size, FORMAT, name.encode(), cpu_tag.encode(), base, entry, len(payload),
+                         bss, zlib.crc32(payload), OPT_CODES[params["opt"]], flags, TIERS.index(params.get("tier", "")))
     with open(outputs[0], "wb") as handle:
         handle.write(header + payload)
     return (f"module {name} ({params['variant']}): {len(payload)} bytes ({text} of code), "
@@ -127,17 +129,20 @@ def analyse(ctx):
     blob = ctx.output(f"{name}.mod")
     # What tells this build of the module from the others of one build (matrix, fat, PGO).
     variant = ", ".join([ctx.config.name, ctx.attr["opt"],
+                         *([f"tier {ctx.attr['tier']}"] if ctx.attr["tier"] else []),
                          *(["profile counters"] if ctx.attr["ir_pgo"] else []),
                          *(["clang profile"] if profile else [])])
     ctx.python_action("BLOB", "bfbuild_unikernel.rules.embed_module:make_blob",
                       {"name": name, "cpu_tag": cpu_tag, "slot": ctx.attr["slot"],
-                       "opt": ctx.attr["opt"], "variant": variant}, inputs=[elf], outputs=[blob])
+                       "opt": ctx.attr["opt"], "variant": variant,
+                       **({"tier": ctx.attr["tier"]} if ctx.attr["tier"] else {})},
+                      inputs=[elf], outputs=[blob])
     reference = ctx.files("reference")
     return [DefaultInfo((blob,)),
             ModuleInfo(name=name, blob=blob, elf=elf, opt_level=ctx.attr["opt"], cpu_tag=cpu_tag,
                        reference=reference[0] if reference else None,
                        reference_libs=tuple(ctx.files("reference_libs")),
-                       features=cpu_of(ctx).required_features)]
+                       features=cpu_of(ctx).required_features, tier=ctx.attr["tier"])]
 
 
 @hookimpl

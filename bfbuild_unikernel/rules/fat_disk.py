@@ -122,7 +122,7 @@ def analyse(ctx):
         if registry is None:
             raise ctx.fail("'registry' must be a module-registry target")
         modules.extend(registry.modules)
-    paths = [module_path(m.name, m.cpu_tag, m.opt_level) for m in modules]
+    paths = [module_path(m.name, m.cpu_tag, m.tier or m.opt_level) for m in modules]
     clashes = sorted({p for p in paths if paths.count(p) > 1})
     if clashes:
         raise ctx.fail(f"modules share the 8.3 path {', '.join(clashes)}; rename one")

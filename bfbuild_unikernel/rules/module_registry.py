@@ -6,7 +6,10 @@ import sys
 from bfbuild.api import Attr, DefaultInfo, Rule, Tool, hookimpl
 from bfbuild_unikernel.pgo.levels import ir_overrides, pgo_plan
 from bfbuild_unikernel.providers import ModuleInfo, RegistryInfo
+from bfbuild_unikernel.rules import kernel_tiers
 from bfbuild_unikernel.rules.module_registry_steps import template_digest
+from bfbuild_unikernel.rules.module_registry_tiers import (DEFAULT_THRESHOLDS, thresholds,
+                                                           tiered_modules)
 
 STEPS = "bfbuild_unikernel.rules.module_registry_steps"
 
@@ -26,6 +29,15 @@ ATTRS = {
     "variants": Attr("string_list", doc="CPUs to embed every module for (a fat image); the kernel "
                                         "runs the variant with the most features its CPU has. "
                                         "Empty: the configuration's CPU only"),
+    "tiers": Attr("string_list", doc="build every module in these tiers, lowest first (quick, O2, "
+                                     "O3, pgo); the kernel promotes hot modules at run time "
+                                     "(docs/tiers.md). Empty: one build per module"),
+    "tier_thresholds": Attr("string", default=DEFAULT_THRESHOLDS,
+                            doc="calls after which a module tries its next tier, one count per "
+                                "promotion"),
+    "tier_profiles": Attr("string", default="",
+                          doc="the folder of the pgo tier's clang profiles, <module>.profdata "
+                              "(e.g. profiles/tinyllama-$(cpu))"),
 }
 
 
@@ -56,11 +68,15 @@ def _module_variants(ctx, levels=None):
 
 
 def analyse(ctx):
-    plan = pgo_plan(ctx)
-    modules = _module_variants(ctx, plan["levels"] if plan else None)
+    tiers = ctx.attr["tiers"]
+    plan = None if tiers else pgo_plan(ctx)
+    if tiers:
+        modules = tiered_modules(ctx, ctx.attr["modules"], ModuleInfo)
+    else:
+        modules = _module_variants(ctx, plan["levels"] if plan else None)
     names = list(dict.fromkeys(m.name for m in modules))
-    keys = [(m.name, m.cpu_tag) for m in modules]
-    duplicates = sorted({f"{n} ({t})" for n, t in keys if keys.count((n, t)) > 1})
+    keys = [(m.name, m.cpu_tag, m.tier) for m in modules]
+    duplicates = sorted({f"{n} ({t})" for n, t, tier in keys if keys.count((n, t, tier)) > 1})
     if duplicates:
         raise ctx.fail(f"modules appear twice: {', '.join(duplicates)}")
     unknown = sorted(set(ctx.attr["calls"]) - set(names))
@@ -75,12 +91,13 @@ def analyse(ctx):
     registry_c = ctx.output("registry.c")
     plan_file = ctx.output("pgo_plan.json") if plan else None
     meta = [{"name": m.name, "opt": m.opt_level, "cpu": m.cpu_tag, "calls": calls[m.name],
-             "features": " ".join(m.features)} for m in modules]
+             "features": " ".join(m.features), "tier": m.tier} for m in modules]
     ctx.python_action("REGISTRY", f"{STEPS}:render_registry",
                       {"modules": meta, "work": ctx.attr["work"], "label": str(ctx.label),
                        "template_sha256": template_digest(),
                        "profile": plan["profile_sha256"][:16] if plan else "",
-                       "plan": plan},
+                       "plan": plan,
+                       **({"thresholds": thresholds(ctx, tiers)} if tiers else {})},
                       inputs=[m.blob for m in modules],
                       outputs=[registry_c] + ([plan_file] if plan_file else []))
     missing = sorted({m.name for m in modules if not m.reference})
@@ -103,5 +120,7 @@ def analyse(ctx):
 
 @hookimpl
 def bfbuild_register_rules():
+    # kernel-tiers (the kernel code's tiers) comes with the registry, which tiers the modules.
     return [Rule("module-registry", ATTRS, analyse, doc=__doc__,
-                 axes_of=lambda attrs: frozenset({"pgo"} if attrs["pgo_profile"] else ()))]
+                 axes_of=lambda attrs: frozenset({"pgo"} if attrs["pgo_profile"] else ())),
+            Rule("kernel-tiers", kernel_tiers.ATTRS, kernel_tiers.analyse, doc=kernel_tiers.__doc__)]

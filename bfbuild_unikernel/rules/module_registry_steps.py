@@ -31,7 +31,9 @@ def render_registry(inputs, outputs, params):
     with open(TEMPLATE, encoding="utf-8") as handle:
         text = env.from_string(handle.read()).render(modules=modules, work=params["work"],
                                                      label=params["label"],
-                                                     profile=params["profile"])
+                                                     profile=params["profile"],
+                                                     thresholds=params.get("thresholds", [100, 1000, 10000]),
+                                                     tiered=bool(params.get("thresholds")))
     with open(outputs[0], "w", encoding="utf-8") as handle:
         handle.write(text)
     if params.get("plan"):  # the PGO plan the levels came from, as a JSON artifact

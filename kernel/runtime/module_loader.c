@@ -25,9 +25,23 @@ static int field_terminated(const char *field, uint32_t size)
     return 0;
 }
 
+const char *bf_module_tier_name(uint8_t code)
+{
+    static const char *const names[] = BF_MODULE_TIER_NAMES;
+    return code < BF_MODULE_TIER_COUNT ? names[code] : "?";
+}
+
 enum bf_module_status bf_module_validate(const uint8_t *blob, uint32_t size, const char *name,
                                          const char *cpu_tag, char *why, uint32_t why_size)
 {
+    return bf_module_validate_tier(blob, size, name, cpu_tag, "", BF_MODULE_SLOT, why, why_size);
+}
+
+enum bf_module_status bf_module_validate_tier(const uint8_t *blob, uint32_t size, const char *name,
+                                              const char *cpu_tag, const char *tier, uint32_t slot,
+                                              char *why, uint32_t why_size)
+{
+    uint32_t slot_size = tier[0] ? BF_MODULE_TIER_SLOT_SIZE : BF_MODULE_SLOT_SIZE;
     const struct bf_module_header *h = (const struct bf_module_header *)blob;
     if (size < BF_MODULE_HEADER_SIZE) {
         ksnprintf(why, why_size, "blob is %u bytes, shorter than its header", size);
@@ -52,10 +66,10 @@ enum bf_module_status bf_module_validate(const uint8_t *blob, uint32_t size, con
                   size - BF_MODULE_HEADER_SIZE);
         return BF_MODULE_TRUNCATED;
     }
-    if (h->load_address != BF_MODULE_SLOT ||
-        h->payload_size + h->bss_size > BF_MODULE_SLOT_SIZE || h->payload_size == 0) {
+    if (h->load_address != slot || h->payload_size + h->bss_size > slot_size ||
+        h->payload_size == 0) {
         ksnprintf(why, why_size, "linked at 0x%08x with %u+%u bytes; the slot is 0x%08x, %u bytes",
-                  h->load_address, h->payload_size, h->bss_size, BF_MODULE_SLOT, BF_MODULE_SLOT_SIZE);
+                  h->load_address, h->payload_size, h->bss_size, slot, slot_size);
         return BF_MODULE_WRONG_SLOT;
     }
     if (h->entry < h->load_address || h->entry >= h->load_address + h->payload_size) {
@@ -71,6 +85,11 @@ enum bf_module_status bf_module_validate(const uint8_t *blob, uint32_t size, con
         ksnprintf(why, why_size, "compiled for cpu '%s', this kernel runs '%s' code", h->cpu_tag, cpu_tag);
         return BF_MODULE_WRONG_CPU;
     }
+    if (strcmp(bf_module_tier_name(h->tier), tier) != 0) {
+        ksnprintf(why, why_size, "built for tier '%s', the registry wants '%s'",
+                  bf_module_tier_name(h->tier), tier);
+        return BF_MODULE_WRONG_TIER;
+    }
     why[0] = '\0';
     return BF_MODULE_OK;
 }
@@ -78,7 +97,7 @@ enum bf_module_status bf_module_validate(const uint8_t *blob, uint32_t size, con
 bf_module_entry_fn bf_module_load(const uint8_t *blob)
 {
     const struct bf_module_header *h = (const struct bf_module_header *)blob;
-    uint8_t *slot = (uint8_t *)(uintptr_t)BF_MODULE_SLOT;
+    uint8_t *slot = (uint8_t *)(uintptr_t)h->load_address; /* validated: a slot of the area */
     memcpy(slot, blob + BF_MODULE_HEADER_SIZE, h->payload_size);
     memset(slot + h->payload_size, 0, h->bss_size);
     return (bf_module_entry_fn)(uintptr_t)h->entry;

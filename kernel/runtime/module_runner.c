@@ -12,8 +12,9 @@
 #include <bf/registry.h>
 #include <bf/sampler.h>
 #include <bf/string.h>
+#include "module_runner_internal.h"
 
-static const struct bf_module_api module_api = {
+const struct bf_module_api bf_runner_api = {
     .version = BF_MODULE_API_VERSION,
     .print = kprintf,
     .format = ksnprintf,
@@ -21,7 +22,7 @@ static const struct bf_module_api module_api = {
     .release = kfree,
 };
 
-static const char *opt_name(uint8_t level)
+const char *bf_runner_opt_name(uint8_t level)
 {
     static const char *const names[] = {"O0", "O1", "O2", "O3", "Os", "Oz"};
     return level < 6 ? names[level] : "O?";
@@ -37,15 +38,15 @@ static void short_name(const char *text, char out[9])
 }
 
 /*
- * The data disk (the persistent optimisation cache) holds /MODULES/<CPU TAG>/<LEVEL>/<NAME>.MOD,
- * each part cut to 8 characters, upper case.
+ * The data disk (the persistent optimisation cache) holds /MODULES/<CPU TAG>/<LEVEL>/<NAME>.MOD
+ * (a tier's: /MODULES/<CPU TAG>/<TIER>/<NAME>.MOD), each part cut to 8 characters, upper case.
  */
 static void disk_path(const struct bf_registry_entry *entry, char *path, uint32_t size)
 {
     char name83[9], tag83[9], opt83[9];
     short_name(entry->name, name83);
     short_name(entry->cpu_tag, tag83);
-    short_name(entry->opt, opt83);
+    short_name(entry->tier && entry->tier[0] ? entry->tier : entry->opt, opt83);
     ksnprintf(path, size, "/MODULES/%s/%s/%s.MOD", tag83, opt83, name83);
 }
 
@@ -62,8 +63,9 @@ static int have_data_disk(void)
     return 0;
 }
 
-/* A valid copy of module `name` from the data disk, in a heap buffer, or 0. */
-static uint8_t *load_from_disk(const struct bf_registry_entry *entry, uint32_t *size)
+/* A valid copy of the entry's blob (linked for `slot`) from the data disk, in a heap buffer, or 0. */
+uint8_t *bf_runner_load_from_disk(const struct bf_registry_entry *entry, uint32_t slot,
+                                  uint32_t *size)
 {
     const char *name = entry->name, *cpu_tag = entry->cpu_tag;
     char path[48], why[128];
@@ -82,13 +84,31 @@ static uint8_t *load_from_disk(const struct bf_registry_entry *entry, uint32_t *
         kfree(buffer);
         return 0;
     }
-    if (bf_module_validate(buffer, file.size, name, cpu_tag, why, sizeof why) != BF_MODULE_OK) {
+    if (bf_module_validate_tier(buffer, file.size, name, cpu_tag, entry->tier ? entry->tier : "",
+                                slot, why, sizeof why) != BF_MODULE_OK) {
         kprintf("module %s: disk copy %s refused: %s\n", name, path, why);
         kfree(buffer);
         return 0;
     }
     *size = file.size;
     return buffer;
+}
+
+int bf_runner_call(bf_module_entry_fn fn, int profile_id, struct bf_module_result *result,
+                   uint64_t *cycles)
+{
+    memset(result, 0, sizeof *result);
+    /* Interrupts off while timed: under -icount the count is then the module's own
+     * instructions, the same on every run, whatever the timer did around it. Except in a
+     * sampling kernel, whose ticks must see the module (its counts include the sampler). */
+    uint32_t flags = bf_sampler_active() ? 0 : cpu_irq_save();
+    uint64_t start = rdtsc();
+    int rc = fn(&bf_runner_api, bf_registry_work, result);
+    *cycles = rdtsc() - start;
+    cpu_irq_restore(flags);
+    bf_profile_record(profile_id, *cycles);
+    result->text[BF_MODULE_RESULT_MAX - 1] = '\0';
+    return rc;
 }
 
 /* Calls a loaded module `calls` times; 0 when every call succeeded with the same result. */
@@ -101,17 +121,8 @@ static int run_module(const struct bf_registry_entry *entry, const struct bf_mod
                                  h->cpu_tag, source);
     struct bf_module_result first, result;
     for (uint32_t call = 0; call < entry->calls; call++) {
-        memset(&result, 0, sizeof result);
-        /* Interrupts off while timed: under -icount the count is then the module's own
-         * instructions, the same on every run, whatever the timer did around it. Except in a
-         * sampling kernel, whose ticks must see the module (its counts include the sampler). */
-        uint32_t flags = bf_sampler_active() ? 0 : cpu_irq_save();
-        uint64_t start = rdtsc();
-        int rc = fn(&module_api, bf_registry_work, &result);
-        uint64_t cycles = rdtsc() - start;
-        cpu_irq_restore(flags);
-        bf_profile_record(id, cycles);
-        result.text[BF_MODULE_RESULT_MAX - 1] = '\0';
+        uint64_t cycles;
+        int rc = bf_runner_call(fn, id, &result, &cycles);
         if (rc != 0) {
             kprintf("module %s: call %u returned %d\n", entry->name, call, rc);
             return -1;
@@ -124,7 +135,7 @@ static int run_module(const struct bf_registry_entry *entry, const struct bf_mod
             return -1;
         }
     }
-    kprintf("RESULT %s source=%s opt=%s cpu=%s | %s\n", entry->name, source, opt_name(h->opt_level),
+    kprintf("RESULT %s source=%s opt=%s cpu=%s | %s\n", entry->name, source, bf_runner_opt_name(h->opt_level),
             h->cpu_tag, first.text);
     if (h->flags & BF_MODULE_FLAG_PROFILE_COUNTERS)
         bf_module_dump(entry->name, (const void *)(uintptr_t)BF_MODULE_SLOT, h->payload_size);
@@ -184,6 +195,10 @@ void bf_run_registry(struct bf_run_summary *summary)
             count++;
         const struct bf_registry_entry *variants = &bf_registry[first];
         first += count;
+        if (variants[0].tier && variants[0].tier[0]) { /* a tiered module: every tier at once */
+            bf_run_tiered(variants, count, have_disk, summary);
+            continue;
+        }
         int chosen = choose_variant(variants, count);
         if (chosen < 0) {
             kprintf("module %s: refused: no variant this cpu can run\n", variants[0].name);
@@ -192,7 +207,7 @@ void bf_run_registry(struct bf_run_summary *summary)
         }
         const struct bf_registry_entry *entry = &variants[chosen];
         uint32_t size = 0;
-        uint8_t *disk_copy = have_disk ? load_from_disk(entry, &size) : 0;
+        uint8_t *disk_copy = have_disk ? bf_runner_load_from_disk(entry, BF_MODULE_SLOT, &size) : 0;
         const uint8_t *blob = disk_copy;
         const char *source = "disk";
         if (!blob) {

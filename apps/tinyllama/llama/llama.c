@@ -14,8 +14,14 @@
 #include "profile.h"
 #include "run_config.h"
 #include "sampler.h"
+#include "tiers.h"
 #include "tokenizer.h"
 #include "transformer.h"
+
+/* An image without //apps/tinyllama:llama_tiers keeps one build of the matmul. */
+__attribute__((weak)) void llama_tiers_install(void)
+{
+}
 
 /*
  * Prints text on one line, as ASCII: backslash, \n, \r and \t escaped, every other byte outside
@@ -93,6 +99,7 @@ static int run(struct llama_model *model, const struct llama_tokenizer *tok,
     struct llama_sampler sampler;
     struct llama_generation g;
     kprintf("llama: matmul %s\n", llama_matmul_select(cfg->matmul));
+    llama_tiers_install();
     register_profile();
     if (llama_state_alloc(model) != 0) {
         kprintf("LLAMA: not enough memory for the activations\n");

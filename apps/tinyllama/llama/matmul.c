@@ -71,3 +71,9 @@ void llama_matmul(float *xout, const float *x, const float *w, int n, int d)
     chosen(xout, x, w, n, d);
     llama_prof_stop(LLAMA_PROF_MATMUL, start);
 }
+
+void llama_matmul_use(llama_matmul_fn fn, const char *name)
+{
+    chosen = fn;
+    chosen_name = name;
+}

@@ -23,6 +23,9 @@ const char *llama_matmul_select(const char *wanted);
 const char *llama_matmul_name(void);
 llama_matmul_fn llama_matmul_code(void);
 
+/* Puts `fn` in the chosen variant's place (the tiered matmul of llama/tiers.c), under `name`. */
+void llama_matmul_use(llama_matmul_fn fn, const char *name);
+
 /* The chosen variant, timed for the profile. */
 void llama_matmul(float *xout, const float *x, const float *w, int n, int d);
 

@@ -22,6 +22,14 @@
 /* The module carries clang profile counters (-fprofile-instr-generate): after its calls the
  * runner prints its memory so that the host can write a .profraw (bfbuild/llvm_profraw.py). */
 #define BF_MODULE_FLAG_PROFILE_COUNTERS 0x01u
+/* Tiers (bf/tiers.h, docs/tiers.md): tier i of a module is linked to run in its own slot,
+ * BF_MODULE_SLOT + i * BF_MODULE_TIER_SLOT_SIZE, so that every tier is in memory at once and a
+ * promotion is one pointer store. The header names the tier (BF_MODULE_TIER_NAMES, 1-based). */
+#define BF_MODULE_TIER_SLOT_SIZE 0x00080000u
+#define BF_MODULE_TIER_SLOTS (BF_MODULE_SLOT_SIZE / BF_MODULE_TIER_SLOT_SIZE)
+#define BF_MODULE_TIER_NONE 0u
+#define BF_MODULE_TIER_NAMES {"", "quick", "O2", "O3", "pgo", "model"}
+#define BF_MODULE_TIER_COUNT 6u
 
 struct bf_module_header {
     uint32_t magic;        /* BF_MODULE_MAGIC */
@@ -36,7 +44,8 @@ struct bf_module_header {
     uint32_t checksum;     /* CRC-32 (IEEE 802.3, as zlib.crc32) of the payload */
     uint8_t opt_level;     /* 0..3 for -O0..-O3, 4 for -Os, 5 for -Oz */
     uint8_t flags;         /* BF_MODULE_FLAG_* */
-    uint8_t reserved[2];
+    uint8_t tier;          /* index in BF_MODULE_TIER_NAMES; BF_MODULE_TIER_NONE untiered */
+    uint8_t reserved;
 };
 
 _Static_assert(sizeof(struct bf_module_header) == BF_MODULE_HEADER_SIZE, "module header is 64 bytes");

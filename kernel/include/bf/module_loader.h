@@ -15,6 +15,7 @@ enum bf_module_status {
     BF_MODULE_BAD_ENTRY,    /* entry outside the payload */
     BF_MODULE_BAD_CHECKSUM,
     BF_MODULE_WRONG_CPU,    /* compiled for a CPU tag this kernel does not accept */
+    BF_MODULE_WRONG_TIER,   /* built for another tier than the registry names */
 };
 
 /* CRC-32 (IEEE 802.3, the same as zlib.crc32). */
@@ -27,7 +28,17 @@ uint32_t bf_crc32(const void *data, uint32_t size);
 enum bf_module_status bf_module_validate(const uint8_t *blob, uint32_t size, const char *name,
                                          const char *cpu_tag, char *why, uint32_t why_size);
 
-/* Copies a validated blob's payload into the module slot, zeroes its .bss, returns the entry. */
+/*
+ * The same for tier `tier` (a name of BF_MODULE_TIER_NAMES, "" for an untiered module) of a
+ * module linked to run at `slot` (at most BF_MODULE_TIER_SLOT_SIZE bytes for a tier).
+ */
+enum bf_module_status bf_module_validate_tier(const uint8_t *blob, uint32_t size, const char *name,
+                                              const char *cpu_tag, const char *tier, uint32_t slot,
+                                              char *why, uint32_t why_size);
+/* The name of a header's tier code ("" for none, "?" unknown). */
+const char *bf_module_tier_name(uint8_t code);
+
+/* Copies a validated blob's payload to its load address (the module slot or a tier slot), zeroes its .bss, returns the entry. */
 bf_module_entry_fn bf_module_load(const uint8_t *blob);
 
 #endif

@@ -19,11 +19,17 @@ struct bf_registry_entry {
     const uint8_t *blob;  /* header + payload */
     uint32_t size;        /* bytes of blob */
     uint32_t calls;       /* how many times the application calls the module */
+    const char *tier;     /* the tier of a tiered registry (bf/tiers.h, consecutive entries of a
+                             module, lowest first), "" otherwise */
 };
 
 extern const struct bf_registry_entry bf_registry[];
 extern const uint32_t bf_registry_count;
 extern const uint32_t bf_registry_work; /* the `work` argument every module is called with */
+/* Calls after which a tiered module tries its next tier (BUILD.yaml's tier_thresholds). */
+extern const uint32_t bf_registry_tier_thresholds[];
+/* 1 when the registry holds tiers: the application then keeps the learned tiers on the disk. */
+extern const uint32_t bf_registry_tiered;
 /* The first 16 hex digits of the profile the levels come from, or "" without PGO. */
 extern const char bf_registry_profile[];
 
