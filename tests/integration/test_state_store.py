@@ -65,6 +65,31 @@ static int whole(uint32_t len)
     return 1;
 }
 
+/* The FAT16 writer beyond the store: a file grown then shrunk, a folder grown past a cluster. */
+static int write_files(void)
+{
+    static const char note[] = "written by the kernel\n";
+    static uint8_t big[3000];
+    char name[] = "/STATE/MANY/F00.TXT";
+    int r = fat16_mkdir("/STATE");
+    if (r == 0)
+        r = fat16_write_file("/STATE/NOTE.TXT", note, sizeof note - 1);
+    for (uint32_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 13u);
+    if (r == 0)
+        r = fat16_write_file("/STATE/GROW.BIN", big, sizeof big);
+    if (r == 0)
+        r = fat16_write_file("/STATE/GROW.BIN", big, 700);
+    if (r == 0)
+        r = fat16_mkdir("/STATE/MANY");
+    for (int i = 0; r == 0 && i < 40; i++) {
+        name[13] = (char)('0' + i / 10);
+        name[14] = (char)('0' + i % 10);
+        r = fat16_write_file(name, name + 12, 7);
+    }
+    return r == 0 ? fat16_flush() : r;
+}
+
 void kmain(void)
 {
     uint32_t saves = fw_cfg_read_u32("opt/bf/saves", 1), len = 0, seq = 0;
@@ -77,13 +102,8 @@ void kmain(void)
         kprintf("statetest: record %u whole\n", seq = seq_of());
     else
         kprintf("statetest: no record (%s)\n", bf_state_strerror(r));
-    static const char note[] = "written by the kernel\n";
-    r = fat16_mkdir("/STATE");
-    if (r == 0)
-        r = fat16_write_file("/STATE/NOTE.TXT", note, sizeof note - 1);
-    if (r == 0)
-        r = fat16_flush();
-    kprintf("statetest: NOTE.TXT %s\n", r == 0 ? "written" : bf_state_strerror(r));
+    r = write_files();
+    kprintf("statetest: files %s\n", r == 0 ? "written" : bf_state_strerror(r));
     for (uint32_t i = 0; saves == 0 || i < saves; i++) {
         fill(++seq);
         if (bf_state_save("crasht", record, BYTES) != 0)
@@ -132,6 +152,7 @@ def test_a_record_saved_in_one_boot_is_loaded_in_the_next_and_read_on_the_host(b
     first = _run(ws, "--state")
     assert f"bfbuild: state disk {STATE} made from the data disk {DATA_DISK}" in "\n".join(first)
     assert "state: CRASHT: no valid record (no record saved yet)" in first
+    assert "statetest: files written" in first
     assert "state: CRASHT saved to slot 0, sequence 1, 12288 bytes" in first
     assert "state: CRASHT saved to slot 1, sequence 2, 12288 bytes" in first
 
@@ -152,6 +173,10 @@ def test_a_record_saved_in_one_boot_is_loaded_in_the_next_and_read_on_the_host(b
     volume = Fat16.open(ws.path(STATE))
     assert volume.read("/STATE/NOTE.TXT") == b"written by the kernel\n"
     assert volume.read("/NOTE.TXT") == b"from the build\n"
+    assert volume.read("/STATE/GROW.BIN") == bytes(i * 13 & 0xFF for i in range(700))
+    many = volume.listdir("/STATE/MANY")  # 40 entries: the folder grew past its first cluster
+    assert [e.name for e in many] == [f"F{i:02}.TXT" for i in range(40)]
+    assert volume.read("/STATE/MANY/F39.TXT") == b"F39.TXT"
     assert volume.check() == []  # both FATs, chains and sizes as a FAT16 checker wants them
     assert ws.path(DATA_DISK).read_bytes() == data_disk  # the build output was never written
 
@@ -168,7 +193,7 @@ def _boot_until_killed(argv, delay):
     def pump():
         for line in proc.stdout:
             lines.append(line.rstrip("\n"))
-            if line.startswith("statetest: NOTE.TXT"):
+            if line.startswith("statetest: files"):
                 loaded.set()
 
     reader = threading.Thread(target=pump, daemon=True)
