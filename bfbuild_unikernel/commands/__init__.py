@@ -1,14 +1,14 @@
 """The unikernel wing's commands: run (boot an image), size (where the bytes go), pgo (profile,
-rebuild optimised, compare), profile (sampled call stacks as a flame graph), and the `module`
-kind of `bfbuild new`."""
+rebuild optimised, compare), profile (sampled call stacks as a flame graph), state (what the kernel
+saved on an image's state disk), and the `module` kind of `bfbuild new`."""
 from bfbuild.api import hookimpl
 
 
 @hookimpl
 def bfbuild_commands():
-    from bfbuild_unikernel.commands import pgo, profile, run, size
+    from bfbuild_unikernel.commands import pgo, profile, run, size, state
 
-    return [run.COMMAND, size.COMMAND, pgo.COMMAND, profile.COMMAND]
+    return [run.COMMAND, size.COMMAND, pgo.COMMAND, profile.COMMAND, state.COMMAND]
 
 
 @hookimpl

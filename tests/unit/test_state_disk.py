@@ -142,3 +142,23 @@ def test_the_state_disk_replaces_the_data_disk_on_the_command_line():
         state_disk.with_state_disk(argv[:3], "s.img")
     with pytest.raises(BfError, match="not an output"):
         state_disk.state_disk_path("images/x.img")
+
+
+@pytest.mark.skipif(not MTOOLS, reason="mtools missing: ./bfw installs it")
+def test_bfbuild_state_describes_each_record_and_the_volume(tmp_path):
+    from bfbuild_unikernel.commands.state import describe
+
+    state = "bfout/state/i686-any-clang/images/x.img"
+    with pytest.raises(BfError, match="no state disk"):
+        describe(tmp_path, state)
+    torn = _slot(4, b"four")[:HEADER_SIZE] + b"FOUR"  # the payload changed after the header
+    disk = _disk(tmp_path, {"STATE/TIERS.S0": _slot(3, b"three"), "STATE/TIERS.S1": torn,
+                            "STATE/PROFILE.S1": torn})
+    (tmp_path / state).parent.mkdir(parents=True)
+    shutil.copy(disk, tmp_path / state)
+    lines, _ = describe(tmp_path, state)
+    assert lines[1:] == [
+        "  volume: consistent",
+        "  PROFILE  no slot of PROFILE holds a valid record (slot 0: missing; "
+        "slot 1: another record's slot)",
+        "  TIERS    slot 0, sequence 3, 5 bytes (slot 1: torn payload (checksum mismatch))"]
