@@ -36,6 +36,7 @@ class Model:
     seq_len: int
     shared_classifier: bool
     weights: Dict[str, np.ndarray]
+    group_size: int = 0  # a q8 model (llama_reference_q8.py): int8 groups of this size
 
     @property
     def head_size(self) -> int:
@@ -48,6 +49,9 @@ class Model:
 
 def load_model(path) -> Model:
     data = Path(path).read_bytes()
+    if data[:4] == b"24ka":  # the q8 format's magic, 0x616b3432 little-endian
+        from llama_reference_q8 import load_q8_model
+        return load_q8_model(data)
     dim, hidden, layers, heads, kv_heads, vocab, seq_len = struct.unpack_from("<7i", data)
     shared = vocab > 0
     vocab = abs(vocab)
@@ -192,12 +196,12 @@ class Transformer:
     def forward(self, token: int, pos: int) -> np.ndarray:
         m, w = self.m, self.m.weights
         hs, kv_mul = m.head_size, m.n_heads // m.n_kv_heads
-        x = w["token_embedding"][token].copy()
+        x = self.embed(token)
         for l in range(m.n_layers):
             xb = rmsnorm(x, w["rms_att"][l])
-            q = w["wq"][l] @ xb
-            k = w["wk"][l] @ xb
-            v = w["wv"][l] @ xb
+            q = self.project("wq", l, xb)
+            k = self.project("wk", l, xb)
+            v = self.project("wv", l, xb)
             self.rope(q, pos, m.dim)
             self.rope(k, pos, m.kv_dim)
             self.key_cache[l, pos] = k
@@ -209,14 +213,22 @@ class Transformer:
                 values = self.value_cache[l, :pos + 1, kv:kv + hs]
                 scores = (keys @ q[h * hs:(h + 1) * hs]) / np.sqrt(F32(hs))
                 out[h * hs:(h + 1) * hs] = softmax(scores) @ values
-            x = x + w["wo"][l] @ out
+            x = x + self.project("wo", l, out)
             xb = rmsnorm(x, w["rms_ffn"][l])
-            h1 = w["w1"][l] @ xb
-            h3 = w["w3"][l] @ xb
+            h1 = self.project("w1", l, xb)
+            h3 = self.project("w3", l, xb)
             gate = h1 * (F32(1.0) / (F32(1.0) + np.exp(-h1)))
-            x = x + w["w2"][l] @ (gate * h3)
+            x = x + self.project("w2", l, gate * h3)
         x = rmsnorm(x, w["rms_final"])
-        return (w["wcls"] @ x).astype(F32)
+        return self.project("wcls", None, x).astype(F32)
+
+    def embed(self, token: int) -> np.ndarray:
+        return self.m.weights["token_embedding"][token].copy()
+
+    def project(self, name: str, layer: Optional[int], x) -> np.ndarray:
+        """W x for the weights `name` (of `layer`, or the classifier's)."""
+        w = self.m.weights[name]
+        return (w if layer is None else w[layer]) @ x
 
 
 # -- sampling ----------------------------------------------------------------------------------
@@ -297,13 +309,20 @@ class Result:
         return self.text_bytes.decode("utf-8", errors="replace")
 
 
+def transformer_for(model: Model) -> Transformer:
+    if model.group_size:
+        from llama_reference_q8 import Q8Transformer
+        return Q8Transformer(model)
+    return Transformer(model)
+
+
 def generate(model: Model, tokenizer: Tokenizer, prompt: str, steps: int, temperature: str,
              topp: str, seed: int) -> Result:
     if steps <= 0 or steps > model.seq_len:
         steps = model.seq_len
     temperature_f, topp_f = F32(float(temperature)), F32(float(topp))
     prompt_tokens = tokenizer.encode(prompt)
-    transformer, rng = Transformer(model), Rng(seed)
+    transformer, rng = transformer_for(model), Rng(seed)
     result = Result(prompt_tokens, [], b"", 0)
     token, pos = prompt_tokens[0], 0
     while pos < steps:

@@ -3,10 +3,12 @@ user's checkpoint, and write the run parameters (llama.cfg, docs/llama.md)."""
 import os
 
 from bfbuild.api import StepError, bytes_sha256, file_sha256
+from bfbuild_unikernel.llama import quant as llama_quant
 from bfbuild_unikernel.llama import tokenizer as llama_tokenizer
 from bfbuild_unikernel.llama import weights as llama_weights
 
-SOURCES = [os.path.join(os.path.dirname(__file__), name) for name in ("weights.py", "tokenizer.py")]
+SOURCES = [os.path.join(os.path.dirname(__file__), name)
+           for name in ("weights.py", "tokenizer.py", "quant.py")]
 
 
 def sources_digest() -> str:
@@ -35,7 +37,10 @@ def copy_model(inputs, outputs, params):
         with open(path, "rb") as handle:
             blobs.append(handle.read())
     try:
-        config = llama_weights.validate_checkpoint(blobs[0])
+        if blobs[0][:4] == llama_quant.MAGIC.to_bytes(4, "little"):
+            config = llama_quant.parse_q8_header(blobs[0])[0]
+        else:
+            config = llama_weights.validate_checkpoint(blobs[0])
         llama_tokenizer.parse_tokenizer(blobs[1], config.vocab_size)
     except ValueError as exc:
         raise StepError(f"{inputs[0]} / {inputs[1]}: {exc}") from None
@@ -43,6 +48,24 @@ def copy_model(inputs, outputs, params):
         with open(path, "wb") as handle:
             handle.write(data)
     return f"llama model: {inputs[0]} ({config.n_layers} layers, dim {config.dim}, vocab {config.vocab_size})"
+
+
+def quantize_model(inputs, outputs, params):
+    """Python step: model_f32.bin -> model.bin in the q8 format (a q8 file is copied)."""
+    with open(inputs[0], "rb") as handle:
+        data = handle.read()
+    try:
+        if data[:4] == llama_quant.MAGIC.to_bytes(4, "little"):
+            config, group = llama_quant.parse_q8_header(data)
+            quantised = data
+        else:
+            quantised = llama_quant.quantize_checkpoint(data)
+            config, group = llama_quant.parse_q8_header(quantised)
+    except ValueError as exc:
+        raise StepError(f"{inputs[0]}: {exc}") from None
+    with open(outputs[0], "wb") as handle:
+        handle.write(quantised)
+    return f"llama model: q8, groups of {group}, {len(quantised)} bytes (float32: {len(data)})"
 
 
 def config_text(params) -> str:

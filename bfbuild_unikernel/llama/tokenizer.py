@@ -90,9 +90,25 @@ def generate_vocab(vocab_size: int) -> List[Tuple[str, float]]:
                          f"(3 special, 256 byte and {len(CHARACTERS)} character pieces)")
     merges = train_merges([CORPUS], vocab_size - fixed)
     if len(merges) < vocab_size - fixed:
-        raise ValueError(f"the training text yields {len(merges)} merges: vocab_size can be at "
-                         f"most {fixed + len(merges)}")
+        merges += word_pairs(merges, vocab_size - fixed - len(merges))
     return vocab_from_merges(merges)
+
+
+def word_pairs(merges: List[str], count: int) -> List[str]:
+    """`count` more pieces for a large vocabulary (llama2.c's 32000) than the text trains: two
+    word pieces in a row (" the" + " sea"), in rank order, each a merge of two pieces, so the
+    encoder can reach it."""
+    words = [p for p in merges if p.startswith(" ")]
+    known, extra = set(merges), []
+    for first in words:
+        for second in words:
+            if len(extra) == count:
+                return extra
+            if first + second not in known:
+                known.add(first + second)
+                extra.append(first + second)
+    raise ValueError(f"the generated tokenizer has at most {FIXED + len(merges) + len(extra)} "
+                     f"pieces; vocab_size {FIXED + len(merges) + count} is too large")
 
 
 def vocab_from_merges(merges: List[str]) -> List[Tuple[str, float]]:

@@ -25,7 +25,8 @@ ICOUNT = ["-icount", "shift=0,sleep=off"]
 ATTRS = {
     "image": Attr("label", required=True, doc="the image whose profile to record"),
     "timeout": Attr("int", default=300, doc="seconds before a profiling boot counts as hung"),
-    "memory": Attr("string", default="64M", doc="guest memory (QEMU -m)"),
+    "memory": Attr("string", default="auto", doc="guest memory (QEMU -m); auto: sized from "
+                                                    "the data disk (qemu/memory.py)"),
 }
 
 

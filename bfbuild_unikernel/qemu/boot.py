@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
+from bfbuild_unikernel.qemu.memory import AUTO, resolve_memory
+
 DEBUG_EXIT_PORT = 0xF4
 SUCCESS_STATUS = (0x10 << 1) | 1
 PANIC_STATUS = (0x11 << 1) | 1
@@ -24,10 +26,11 @@ MODEL_FAILED_STATUS = (0x14 << 1) | 1
 EXCEPTION_BASE = 0x20  # a CPU exception v exits with code 0x20 + v
 
 
-def qemu_argv(qemu: str, image: str, cpu_model: Optional[str] = None, memory: str = "64M",
+def qemu_argv(qemu: str, image: str, cpu_model: Optional[str] = None, memory: str = AUTO,
               extra: Sequence[str] = (), data_disk: Optional[str] = None) -> List[str]:
     """The command line that boots `image`. Drives use snapshot=on: the guest may write to its
-    disks, but never changes a build output."""
+    disks, but never changes a build output. Memory "auto" is sized from the data disk
+    (qemu/memory.py) when booting, so that the command line is known before the disk is built."""
     drives = ["-drive", f"file={image},format=raw,if=ide,index=0,snapshot=on"]
     if data_disk:
         drives += ["-drive", f"file={data_disk},format=raw,if=ide,index=1,snapshot=on"]
@@ -84,7 +87,7 @@ def boot(argv: Sequence[str], timeout: Optional[float],
          on_line: Optional[Callable[[str], None]] = None) -> BootResult:
     """Run QEMU, collecting serial lines (and passing each to on_line) until it exits or times out."""
     started = time.time()
-    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(resolve_memory(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     lines: List[str] = []
 

@@ -8,6 +8,7 @@ from typing import List, Sequence
 from bfbuild.api import BfError
 from bfbuild_unikernel.providers import CpuInfo, ImageInfo
 from bfbuild_unikernel.qemu.boot import qemu_argv
+from bfbuild_unikernel.qemu.memory import resolve_memory
 
 
 @dataclass
@@ -28,4 +29,4 @@ def boot_plan(session, configured, config, extra: Sequence[str] = (),
     disk = str(session.root / image.data_disk) if data_disk and image.data_disk else None
     argv = qemu_argv(qemu.path, str(session.root / image.image), cpu.qemu_cpu if cpu else None,
                      extra=extra, data_disk=disk)
-    return BootPlan(image, argv)
+    return BootPlan(image, resolve_memory(argv))

@@ -24,7 +24,8 @@ ATTRS = {
     "expect": Attr("string_list", doc="regular expressions that must match serial lines, in this order"),
     "forbid": Attr("string_list", doc="regular expressions no serial line may match"),
     "timeout": Attr("int", default=60, doc="seconds before the boot counts as hung"),
-    "memory": Attr("string", default="64M", doc="guest memory (QEMU -m)"),
+    "memory": Attr("string", default="auto", doc="guest memory (QEMU -m); auto: sized from "
+                                                    "the data disk (qemu/memory.py)"),
     "qemu_cpu": Attr("string", doc="QEMU -cpu model; default: the configuration's CPU target's"),
     "qemu_args": Attr("string_list", doc="extra QEMU arguments"),
     "data_disk": Attr("bool", default=True, doc="attach the image's data disk, if it has one"),

@@ -47,6 +47,9 @@ ATTRS = {
     "rng_seed": Attr("int", default=42, doc="sampler xorshift seed (> 0)"),
     "matmul": Attr("string", default="auto", values=MATMUL_VARIANTS,
                    doc="matmul variant; auto picks the best the CPU can run"),
+    "quant": Attr("string", default="f32", values=["f32", "q8"],
+                  doc="weights on the disk: f32 as the checkpoint, or q8: int8 groups with a "
+                      "float scale each, quantised at build time (bfbuild_unikernel/llama/quant.py)"),
 }
 
 def _decimal(ctx, name: str, low: float, high: float) -> str:
@@ -84,6 +87,9 @@ def analyse(ctx):
            "rng_seed": ctx.attr["rng_seed"], "matmul": ctx.attr["matmul"]}
 
     model, tokenizer = ctx.output("model.bin"), ctx.output("tokenizer.bin")
+    q8 = ctx.attr["quant"] == "q8"
+    if q8:  # the float32 file first, then its quantised copy as model.bin
+        model, q8_model = ctx.output("model_f32.bin"), model
     given = [ctx.attr["checkpoint"] is not None, ctx.attr["tokenizer"] is not None]
     if any(given):
         if not all(given):
@@ -112,6 +118,10 @@ def analyse(ctx):
                           {"config": shape, "seed": ctx.attr["seed"],
                            "generator_sha256": sources_digest()},
                           inputs=[], outputs=[model, tokenizer])
+    if q8:
+        ctx.python_action("LLAMAQ8", f"{STEPS}:quantize_model", {}, inputs=[model],
+                          outputs=[q8_model])
+        model = q8_model
     cfg = ctx.output("llama.cfg")
     ctx.python_action("LLAMACFG", f"{STEPS}:write_config", run,
                       inputs=[], outputs=[cfg])

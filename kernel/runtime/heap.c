@@ -4,6 +4,7 @@
 #include <bf/heap.h>
 #include <bf/memory_map.h>
 #include <bf/panic.h>
+#include <bf/fw_cfg.h>
 #include <bf/string.h>
 
 #define ALIGN 16u
@@ -20,13 +21,16 @@ struct block {
 
 _Static_assert(sizeof(struct block) == ALIGN, "the block header keeps payloads aligned");
 _Static_assert(BF_HEAP_START % ALIGN == 0 && BF_HEAP_END % ALIGN == 0, "heap bounds aligned");
+_Static_assert(BF_HEAP_LIMIT % ALIGN == 0 && BF_RAM_TOP_RESERVE % ALIGN == 0, "heap end aligned");
 
 #define HEADER ((uint32_t)sizeof(struct block))
 #define MIN_BLOCK (HEADER + ALIGN)
-#define HEAP_BYTES (BF_HEAP_END - BF_HEAP_START)
+#define HEAP_BYTES (heap_end - BF_HEAP_START)
 
 static struct block *free_list; /* address order, so neighbours are found while inserting */
 static int ready;
+/* BF_HEAP_END, or further when the machine has more RAM (heap_init). */
+static uint32_t heap_end = BF_HEAP_END;
 
 static uint32_t check_of(const struct block *b)
 {
@@ -48,13 +52,47 @@ static struct block *end_of(const struct block *b)
 static int in_heap(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    return a >= BF_HEAP_START && a < BF_HEAP_END;
+    return a >= BF_HEAP_START && a < heap_end;
+}
+
+#define E820_RAM 1
+#define E820_ENTRY 20 /* uint64 address, uint64 length, uint32 type; packed */
+#define E820_MAX 32
+
+static uint64_t le64(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | b[i];
+    return v;
+}
+
+/* The end of the RAM holding `address`, from the E820 table QEMU gives its firmware (fw_cfg
+ * file etc/e820), capped at `cap`; 0 without fw_cfg or RAM there. */
+static uint32_t ram_end_at(uint32_t address, uint32_t cap)
+{
+    static char table[E820_ENTRY * E820_MAX + 1];
+    int length = fw_cfg_read_file("etc/e820", table, sizeof table);
+    for (int at = 0; length > 0 && at + E820_ENTRY <= length; at += E820_ENTRY) {
+        const uint8_t *entry = (const uint8_t *)table + at;
+        uint64_t start = le64(entry), end = start + le64(entry + 8);
+        uint32_t type = (uint32_t)entry[16] | (uint32_t)entry[17] << 8;
+        if (type == E820_RAM && start <= address && address < end)
+            return end < cap ? (uint32_t)end : cap;
+    }
+    return 0;
 }
 
 void heap_init(void)
 {
+    /* All the RAM QEMU gives (its E820 table), less the top, where the BIOS keeps its tables;
+     * at least up to BF_HEAP_END, which the probe below checks. */
+    uint32_t ram_end = ram_end_at(BF_HEAP_START, BF_HEAP_LIMIT);
+    heap_end = BF_HEAP_END;
+    if (ram_end > BF_HEAP_END + BF_RAM_TOP_RESERVE)
+        heap_end = (ram_end - BF_RAM_TOP_RESERVE) & ~(ALIGN - 1);
     /* Without enough guest memory the writes vanish; say so instead of corrupting silently. */
-    volatile uint32_t *probe = (volatile uint32_t *)(BF_HEAP_END - 4);
+    volatile uint32_t *probe = (volatile uint32_t *)(heap_end - 4);
     *probe = 0x5A5AA5A5u;
     if (*probe != 0x5A5AA5A5u)
         panic("heap: no RAM at %p (the heap needs -m 32M or more)", (void *)probe);
@@ -184,7 +222,7 @@ void heap_stats(uint32_t *used, uint32_t *free, uint32_t *free_blocks)
     uint32_t u = 0, f = 0, n = 0;
     uint32_t flags = cpu_irq_save();
     ensure_ready();
-    for (struct block *b = (struct block *)BF_HEAP_START; (uintptr_t)b < BF_HEAP_END; b = end_of(b)) {
+    for (struct block *b = (struct block *)BF_HEAP_START; (uintptr_t)b < heap_end; b = end_of(b)) {
         if (b->size == 0)
             break; /* corrupt; heap_check() tells */
         if (b->magic == MAGIC_FREE) {
@@ -211,14 +249,14 @@ static int check_locked(void)
     struct block *b = (struct block *)BF_HEAP_START;
 
     /* Every block, by address: headers intact, sizes tiling the region exactly. */
-    while ((uintptr_t)b < BF_HEAP_END) {
+    while ((uintptr_t)b < heap_end) {
         if ((uintptr_t)b % ALIGN)
             return -1;
         if (b->magic != MAGIC_USED && b->magic != MAGIC_FREE)
             return -2;
         if (b->check != check_of(b))
             return -3;
-        if (b->size < MIN_BLOCK || b->size % ALIGN || b->size > BF_HEAP_END - (uintptr_t)b)
+        if (b->size < MIN_BLOCK || b->size % ALIGN || b->size > heap_end - (uintptr_t)b)
             return -4;
         int is_free = b->magic == MAGIC_FREE;
         if (is_free && previous_free)
@@ -227,7 +265,7 @@ static int check_locked(void)
         previous_free = is_free;
         b = end_of(b);
     }
-    if ((uintptr_t)b != BF_HEAP_END)
+    if ((uintptr_t)b != heap_end)
         return -6;
 
     /* The free list: free blocks only, strictly by address, and all of them. */

@@ -66,7 +66,7 @@ int heap_selftest(void)
         if (zeros[i])
             return -7;
     }
-    if (kmalloc(BF_HEAP_END - BF_HEAP_START) != 0 || kcalloc(0x10000, 0x10000) != 0)
+    if (kmalloc(BF_HEAP_LIMIT - BF_HEAP_START) != 0 || kcalloc(0x10000, 0x10000) != 0)
         return -8;
     if (heap_check() != 0)
         return -9;

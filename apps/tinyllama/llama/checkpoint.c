@@ -1,17 +1,12 @@
 /* Mapping a llama2.c checkpoint onto its weights (the layout of run.c's memory_map_weights). */
 #include <stdint.h>
+#include <bf/string.h>
 #include "checkpoint.h"
 
 #define HEADER_INTS 7
 
-int llama_checkpoint_map(const void *data, uint32_t size, struct llama_config *c,
-                         struct llama_weights *w, const char **why)
+int llama_config_from_header(const int32_t header[7], struct llama_config *c, const char **why)
 {
-    const int32_t *header = data;
-    if (size < HEADER_INTS * 4) {
-        *why = "shorter than its header";
-        return -1;
-    }
     c->dim = header[0];
     c->hidden_dim = header[1];
     c->n_layers = header[2];
@@ -20,7 +15,7 @@ int llama_checkpoint_map(const void *data, uint32_t size, struct llama_config *c
     c->shared_classifier = header[5] > 0;
     c->vocab_size = header[5] > 0 ? header[5] : -header[5];
     c->seq_len = header[6];
-    /* Bounds keep every size below fit in 32 bits long before the 28 MiB heap runs out. */
+    /* Bounds keep every size below in 64 bits; the size check then keeps them in 32. */
     if (c->dim <= 0 || c->dim > 8192 || c->hidden_dim <= 0 || c->hidden_dim > 32768 ||
         c->n_layers <= 0 || c->n_layers > 256 || c->n_heads <= 0 || c->n_kv_heads <= 0 ||
         c->vocab_size <= 0 || c->vocab_size > 1000000 || c->seq_len <= 0 || c->seq_len > 65536) {
@@ -31,6 +26,21 @@ int llama_checkpoint_map(const void *data, uint32_t size, struct llama_config *c
         *why = "heads do not divide dim evenly (or the head size is odd)";
         return -1;
     }
+    return 0;
+}
+
+int llama_checkpoint_map(const void *data, uint32_t size, struct llama_config *c,
+                         struct llama_weights *w, const char **why)
+{
+    const int32_t *header = data;
+    if (size < HEADER_INTS * 4) {
+        *why = "shorter than its header";
+        return -1;
+    }
+    if ((uint32_t)header[0] == LLAMA_Q8_MAGIC)
+        return llama_q8_map(data, size, c, w, why);
+    if (llama_config_from_header(header, c, why) != 0)
+        return -1;
     uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim;
     uint64_t layers = (uint64_t)c->n_layers, vocab = (uint64_t)c->vocab_size;
     uint64_t head_size = dim / (uint64_t)c->n_heads;
@@ -43,6 +53,7 @@ int llama_checkpoint_map(const void *data, uint32_t size, struct llama_config *c
         *why = "its size does not match its header";
         return -1;
     }
+    memset(w, 0, sizeof *w);
     const float *p = (const float *)(header + HEADER_INTS);
     uint32_t d = (uint32_t)dim, h = (uint32_t)hidden, n = (uint32_t)layers, kv = (uint32_t)kv_dim;
     w->token_embedding = p;

@@ -3,6 +3,7 @@
 #define LLAMA_CHECKPOINT_H
 
 #include <stdint.h>
+#include "quant.h"
 
 struct llama_config {
     int dim;        /* embedding width */
@@ -29,13 +30,24 @@ struct llama_weights {
     const float *w3;              /* [layer][hidden][dim] */
     const float *rms_final;       /* [dim] */
     const float *wcls;            /* [vocab][dim] */
+    /* A q8 checkpoint: the matrices above are NULL (the norms stay float32) and these hold them. */
+    struct llama_q8_matrices q8;
 };
 
 /*
  * Checks the header and the file size, and points `w` into `data` (which must stay allocated and
- * be 4-byte aligned). Returns 0, or -1 with *why set.
+ * be 4-byte aligned): a float32 llama2.c checkpoint, or a q8 one (quant.h) when it starts with
+ * the q8 magic. Returns 0, or -1 with *why set.
  */
 int llama_checkpoint_map(const void *data, uint32_t size, struct llama_config *c,
                          struct llama_weights *w, const char **why);
+
+/* The shape from the seven header ints (a negative vocabulary: a separate classifier); 0, or -1
+ * with *why set when out of range or impossible. */
+int llama_config_from_header(const int32_t header[7], struct llama_config *c, const char **why);
+
+/* The q8 file (quant.c): as llama_checkpoint_map. */
+int llama_q8_map(const void *data, uint32_t size, struct llama_config *c, struct llama_weights *w,
+                 const char **why);
 
 #endif

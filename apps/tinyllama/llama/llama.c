@@ -154,6 +154,11 @@ int llama_main(void)
     kprintf("llama: model dim %d, hidden %d, %d layers, %d heads (%d kv), vocab %d, seq_len %d, "
             "%u bytes\n", c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
             c->vocab_size, c->seq_len, weights_size);
+    if (model.weights.q8.group_size)
+        kprintf("llama: weights q8 (int8, groups of %d), %u bytes in memory\n",
+                model.weights.q8.group_size, weights_size);
+    else
+        kprintf("llama: weights f32, %u bytes in memory\n", weights_size);
     rc = llama_read_file("/TOKENIZE.BIN", &vocab, &vocab_size);
     if (rc != 0) {
         kprintf("LLAMA: no readable TOKENIZE.BIN (%d)\n", rc);

@@ -16,6 +16,7 @@ struct llama_state {
     float *logits; /* [vocab_size] */
     float *key_cache;   /* [layer][seq_len][kv_dim] */
     float *value_cache; /* [layer][seq_len][kv_dim] */
+    struct llama_q8_activation xq; /* q8 models only: the matmul's input, quantised */
 };
 
 struct llama_model {
