@@ -144,7 +144,8 @@ class RemoteStore(Remote):
     def get_blobs(self, digests: List[Digest]) -> Dict[str, bytes]:
         found = {}
         for name, size in digests:
-            data = self.get("cas", name, min(size, MAX_BLOB_BYTES))
+            # Bounded by the size the entry gives (an error page of a 404 may be longer).
+            data = self.get("cas", name, min(max(size, MAX_ENTRY_BYTES), MAX_BLOB_BYTES))
             if data is not None:
                 found[name] = data
         return found

@@ -58,46 +58,44 @@ def test_hostile_file_names_reach_the_compiler_literally_and_boot(tmp_path):
 # -- hostile cache entries ------------------------------------------------------------------
 
 def _entries(folder):
-    """(path, parsed JSON) of every action entry and manifest under an ac/ folder."""
+    """(path, ActionResult) of every action entry and header manifest under an ac/ folder (a
+    manifest is the entry without output files)."""
+    from bfbuild.engine.reapi.protos import ActionResult
+
     for path in sorted((folder / "ac").rglob("*")):
         if path.is_file():
-            yield path, json.loads(path.read_bytes())
+            yield path, ActionResult.FromString(path.read_bytes())
 
 
 def _mutate_outputs(folder, change):
-    for path, data in _entries(folder):
-        if "outputs" in data:
-            for entry in data["outputs"]:
-                change(entry)
-            path.write_text(json.dumps(data))
+    for path, result in _entries(folder):
+        if result.output_files:
+            for output in result.output_files:
+                change(output)
+            path.write_bytes(result.SerializeToString())
 
 
-def _drop_sha(entry):
-    entry.pop("sha256")
+def _drop_sha(output):
+    output.digest.hash = ""
 
 
-def _int_sha(entry):
-    entry["sha256"] = 12345
+def _short_sha(output):
+    output.digest.hash = "12345"
 
 
-def _escape_path(entry):
-    entry["path"] = "../../etc/passwd"
+def _escape_path(output):
+    output.path = "../../etc/passwd"
 
 
-def _negative_size(entry):
-    entry["size"] = -1
+def _negative_size(output):
+    output.digest.size_bytes = -1
 
 
-def _dev_zero_manifest(folder):
-    for path, data in _entries(folder):
-        if "headers" in data:
-            path.write_text(json.dumps({"headers": ["/dev/zero", *data["headers"]]}))
-
-
-def _dotdot_manifest(folder):
-    for path, data in _entries(folder):
-        if "headers" in data:
-            path.write_text(json.dumps({"headers": ["../../../../../../dev/zero"]}))
+def _rewrite_manifests(folder, change):
+    for path, result in _entries(folder):
+        if not result.output_files:
+            result.stdout_raw = change(result.stdout_raw.decode()).encode()
+            path.write_bytes(result.SerializeToString())
 
 
 def _missing_blobs(folder):
@@ -107,26 +105,27 @@ def _missing_blobs(folder):
 
 
 def _garbage(folder):
-    for path, data in _entries(folder):
-        if "outputs" in data:
-            path.write_bytes(b"\xff\xfe not json \x00")
+    for path, result in _entries(folder):
+        if result.output_files:
+            path.write_bytes(b"\xff\xfe not an ActionResult \x00")
 
 
 def _huge(folder):
-    for path, data in _entries(folder):
-        if "outputs" in data:
-            path.write_bytes(b" " * (2 << 20) + json.dumps(data).encode())
+    for path, result in _entries(folder):
+        if result.output_files:
+            result.stderr_raw = b" " * (2 << 20)
+            path.write_bytes(result.SerializeToString())
 
 
 CASES = {
     "entry without sha256": lambda f: _mutate_outputs(f, _drop_sha),
-    "sha256 given as a number": lambda f: _mutate_outputs(f, _int_sha),
+    "digest that is not a sha256": lambda f: _mutate_outputs(f, _short_sha),
     "output path outside the workspace": lambda f: _mutate_outputs(f, _escape_path),
     "negative size": lambda f: _mutate_outputs(f, _negative_size),
-    "manifest naming /dev/zero": _dev_zero_manifest,
-    "manifest climbing out with ..": _dotdot_manifest,
+    "manifest naming /dev/zero": lambda f: _rewrite_manifests(f, lambda t: "/dev/zero\n" + t),
+    "manifest climbing out with ..": lambda f: _rewrite_manifests(f, lambda t: "../../../../dev/zero"),
     "entries pointing at missing blobs": _missing_blobs,
-    "entry that is not JSON": _garbage,
+    "entry that is not an ActionResult": _garbage,
     "entry larger than the bound": _huge,
 }
 
