@@ -7,6 +7,7 @@ record, writes a plain file through the FAT16 writer, then saves the record as m
 fw_cfg opt/bf/saves says (0: until QEMU is killed)."""
 import os
 import random
+import re
 import subprocess
 import threading
 import time
@@ -182,6 +183,7 @@ def test_a_record_saved_in_one_boot_is_loaded_in_the_next_and_read_on_the_host(b
 
 
 KILLS = 20
+SAVED = re.compile(r"state: CRASHT saved to slot [01], sequence (\d+), 12288 bytes")
 
 
 def _boot_until_killed(argv, delay):
@@ -240,8 +242,8 @@ def test_qemu_killed_during_saves_leaves_the_old_or_the_new_record(built):
         assert f"statetest: record {loaded} whole" in lines, where
         assert status == -9, where  # it was still saving: it never stopped or crashed on its own
         torn += other.startswith("slot") and "torn" in other
-        saved = [int(l.split("sequence ")[1].split(",")[0]) for l in lines
-                 if l.startswith("state: CRASHT saved")]
+        # Whole lines only: the kill may cut the last one short.
+        saved = [int(m.group(1)) for m in map(SAVED.fullmatch, lines) if m]
         last_saved = saved[-1] if saved else loaded
     final = subprocess.run(argv[:-2] + ["-fw_cfg", "name=opt/bf/saves,string=1"],
                            capture_output=True, text=True, timeout=60)
