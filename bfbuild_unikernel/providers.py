@@ -34,6 +34,7 @@ class ImageInfo:
     qemu_system: str = "qemu-system-i386"
     data_disk: Optional[str] = None  # attached as the second IDE drive when booting
     stage2: Optional[str] = None  # the loader, whose info block gives the kernel size limit
+    processors: int = 1  # QEMU -smp when booting (qemu/smp.py)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from bfbuild.api import BfError
 from bfbuild_unikernel.providers import CpuInfo, ImageInfo
 from bfbuild_unikernel.qemu.boot import qemu_argv
 from bfbuild_unikernel.qemu.memory import resolve_memory
+from bfbuild_unikernel.qemu.smp import smp_args
 
 
 @dataclass
@@ -28,5 +29,5 @@ def boot_plan(session, configured, config, extra: Sequence[str] = (),
     cpu = session.analyzer.axis_target("cpu", config["cpu"], config).get(CpuInfo)
     disk = str(session.root / image.data_disk) if data_disk and image.data_disk else None
     argv = qemu_argv(qemu.path, str(session.root / image.image), cpu.qemu_cpu if cpu else None,
-                     extra=extra, data_disk=disk)
+                     extra=[*smp_args(image.processors, extra), *extra], data_disk=disk)
     return BootPlan(image, resolve_memory(argv))

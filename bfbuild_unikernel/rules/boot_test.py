@@ -14,6 +14,7 @@ from bfbuild.api import (Attr, DefaultInfo, hookimpl, OUTPUT_DIR, Rule, StepErro
 from bfbuild_unikernel.pgo.profile import ProfileError, extract_profile, validate_profile
 from bfbuild_unikernel.providers import ImageInfo, RegistryInfo
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
+from bfbuild_unikernel.qemu.smp import smp_args
 from bfbuild_unikernel.qemu.results import check_results_at, check_serial_at, failure_report
 from bfbuild_unikernel.state import disk as state_disk, options as state_options
 
@@ -83,8 +84,9 @@ def analyse(ctx):
         raise ctx.fail("'image' must be an image target")
     qemu = ctx.host_tool(image.qemu_system)
     data_disk = image.data_disk if ctx.attr["data_disk"] else None
+    extra = [*smp_args(image.processors, ctx.attr["qemu_args"]), *ctx.attr["qemu_args"]]
     argv = qemu_argv(qemu.path, image.image, ctx.attr["qemu_cpu"] or cpu_of(ctx).qemu_cpu, ctx.attr["memory"],
-                     ctx.attr["qemu_args"], data_disk=data_disk)
+                     extra, data_disk=data_disk)
     inputs, expected = [image.image], None
     if ctx.attr["registry"] is not None:
         registry = ctx.dep(ctx.attr["registry"]).get(RegistryInfo)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bfbuild.api import Attr, DefaultInfo, hookimpl, Rule, StepError
 from bfbuild_unikernel.providers import DataDiskInfo, ElfInfo, ImageInfo
+from bfbuild_unikernel.qemu.smp import MAX_PROCESSORS
 
 SECTOR = 512
 LOADER_INFO_MAGIC = b"BFL2"
@@ -21,6 +22,8 @@ ATTRS = {
     "stage2": Attr("label", required=True, doc="asm target (format bin): the second stage"),
     "kernel": Attr("label", required=True, doc="link target whose flat binary is the kernel"),
     "data_disk": Attr("label", doc="fat-disk target attached as the second drive when booting"),
+    "processors": Attr("int", default=1, doc="processors QEMU gives the guest when booting (-smp; "
+                       "multi-threaded TCG above 1, docs/smp.md), 1 to 8"),
 }
 
 
@@ -94,6 +97,9 @@ def assemble_image(inputs, outputs, params):
 
 
 def analyse(ctx):
+    if not 1 <= ctx.attr["processors"] <= MAX_PROCESSORS:
+        raise ctx.fail(f"'processors' is {ctx.attr['processors']}: the kernel runs 1 to "
+                       f"{MAX_PROCESSORS} processors")
     parts = []
     for attr in ("stage1", "stage2"):
         files = ctx.dep(ctx.attr[attr]).files()
@@ -115,7 +121,7 @@ def analyse(ctx):
         data_disk = info.disk
     files = (image, data_disk) if data_disk else (image,)
     return [DefaultInfo(files), ImageInfo(image=image, kernel_elf=elf.elf, data_disk=data_disk,
-                                           stage2=parts[1])]
+                                           stage2=parts[1], processors=ctx.attr["processors"])]
 
 
 @hookimpl

@@ -11,6 +11,7 @@
 #include <bf/pic.h>
 #include <bf/runtime.h>
 #include <bf/serial.h>
+#include <bf/smp.h>
 #include <bf/timer.h>
 #include <bf/vga.h>
 
@@ -41,5 +42,6 @@ void bf_runtime_init(void)
     timer_start();    /* PIT timer */
     data_disk_init(); /* FAT16 volume */
     cpu_sti();        /* interrupts on */
+    smp_init();       /* the other processors (its delays count timer ticks) */
     /* The profiler, the module loader and the keyboard (polled) need no set-up. */
 }

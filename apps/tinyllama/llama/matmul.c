@@ -1,6 +1,7 @@
 /* The matmul dispatch and the scalar variant. */
 #include <stdint.h>
 #include <bf/cpu_features.h>
+#include <bf/parallel.h>
 #include <bf/string.h>
 #include "matmul.h"
 #include "profile.h"
@@ -65,10 +66,34 @@ llama_matmul_fn llama_matmul_code(void)
     return chosen;
 }
 
+/* Rows begin..end of one matmul, on whichever processor bf_parallel_for gives them to. */
+struct matmul_rows {
+    llama_matmul_fn fn;
+    float *xout;
+    const float *x, *w;
+    int n;
+};
+
+static void matmul_rows(void *ctx, uint32_t begin, uint32_t end)
+{
+    const struct matmul_rows *m = ctx;
+    m->fn(m->xout + begin, m->x, m->w + begin * (uint32_t)m->n, m->n, (int)(end - begin));
+}
+
+/* Fewer multiply-adds than this run on one processor: handing them out would cost more. */
+#define PARALLEL_MIN_MACS 4096u
+
+/* Rows are split across the processors (bf/parallel.h); each row's sum is the variant's whatever
+ * the split, so the tokens do not depend on the processor count. Timed on the boot processor. */
 void llama_matmul(float *xout, const float *x, const float *w, int n, int d)
 {
     uint64_t start = llama_prof_start();
-    chosen(xout, x, w, n, d);
+    if (bf_cpu_count() > 1 && (uint32_t)n * (uint32_t)d >= PARALLEL_MIN_MACS) {
+        struct matmul_rows m = {chosen, xout, x, w, n};
+        bf_parallel_for((uint32_t)d, matmul_rows, &m);
+    } else {
+        chosen(xout, x, w, n, d);
+    }
     llama_prof_stop(LLAMA_PROF_MATMUL, start);
 }
 

@@ -1,4 +1,5 @@
 /* The inference's entries in the kernel profiler; see profile.h. */
+#include <bf/parallel.h>
 #include <bf/profile.h>
 #include "profile.h"
 
@@ -16,6 +17,8 @@ void llama_prof_register(enum llama_prof which, const char *name, const void *co
 
 void llama_prof_stop(enum llama_prof which, uint64_t start)
 {
+    if (!bf_on_boot_cpu())
+        return; /* a piece of a call the boot processor times whole (bf_parallel_for) */
     uint64_t cycles = rdtsc() - start;
     bf_profile_record(ids[which], cycles);
 }
