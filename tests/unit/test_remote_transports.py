@@ -118,3 +118,48 @@ def test_a_grpc_server_that_is_not_there_is_one_line(capsys):
     assert store.get_blobs([("b" * 64, 1)]) == {}
     out = capsys.readouterr().out
     assert out.count("remote cache:") == 1 and "unreachable" in out and "going on without it" in out
+
+
+def _self_signed(tmp_path):
+    """A key and a certificate for localhost, made here (no file of the repository holds one)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "ca.pem").write_bytes(cert_pem)
+    return key_pem, cert_pem
+
+
+def test_grpcs_verifies_the_server_with_the_given_certificates(tmp_path, monkeypatch, capsys):
+    key, cert = _self_signed(tmp_path)
+    handler = _Reapi()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), handlers=[handler])
+    port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([(key, cert)]))
+    server.start()
+    try:
+        monkeypatch.setenv("BFBUILD_REMOTE_TLS_CA", str(tmp_path / "ca.pem"))
+        trusting = open_remote(f"grpcs://localhost:{port}")
+        assert trusting.get_action(("a" * 64, 10)) is None and not trusting.broken
+        assert [name for name, _, _ in handler.seen] == ["GetCapabilities", "GetActionResult"]
+        monkeypatch.delenv("BFBUILD_REMOTE_TLS_CA")
+        doubting = open_remote(f"grpcs://localhost:{port}")  # the system's roots do not know it
+        assert doubting.get_action(("a" * 64, 10)) is None and doubting.broken
+    finally:
+        server.stop(None)
+    assert capsys.readouterr().out.count("remote cache:") == 1
