@@ -27,7 +27,7 @@ def run(invocation) -> int:
         raise BfError(f"no test targets match {' '.join(options.patterns)}",
                       hint="test targets use a test rule such as 'boot-test'")
     configs = invocation.configurations()
-    stateful = options.state or options.reset_state
+    stateful = getattr(options, "state", False) or getattr(options, "reset_state", False)
     if stateful:
         options.rerun = True  # the state changes under every run: a pass is never reused
     if options.rerun:  # forget cached passes: the result files, and the cache entries behind them
