@@ -184,8 +184,13 @@ static int examine_both(const char *name, struct slot s[SLOTS], int *newest)
     *newest = -1;
     for (int i = 0; i < SLOTS; i++) {
         int r = examine(name, i, &s[i]);
-        if (r != 0)
+        if (r == FAT16_ERR_CORRUPT) { /* a damaged slot file: the other may still serve */
+            s[i].exists = 1;
+            s[i].valid = 0;
+            s[i].why = "unreadable (damaged FAT chain)";
+        } else if (r != 0) {
             return r;
+        }
         if (s[i].valid && (*newest < 0 || s[i].sequence > s[*newest].sequence))
             *newest = i;
     }
