@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from common import MATRIX_CPUS, NO_CACHE, TOOLS, and_list, log, number_word
+from common import EXPORTED_TOOLS, MATRIX_CPUS, NO_CACHE, TOOLS, and_list, log, number_word
 from edits import IO_H, STRING_C, VGA_C, append_define, append_function, edit_comment
 from report import ratio, summarize, values
 from workspace import clone
@@ -13,9 +13,9 @@ from workspace import clone
 def single_configuration(bench) -> None:
     """Cases 1 (clean), 2a and 2 (no-op), 3 to 5 (edits) on the default configuration."""
     args = bench.args
-    tools = bench.tools("ws", "default")
-    exported = and_list(t.name for t in tools[1:])
-    mtime_tools = and_list(t.name for t in tools[1:] if t.name != "SCons")
+    tools = bench.tools("ws", "default", server=True)
+    exported = and_list(t.name for t in tools if t.name in EXPORTED_TOOLS)
+    mtime_tools = and_list(t.name for t in tools if t.name in EXPORTED_TOOLS and t.name != "SCons")
     goals = bench.graphs["default"]["goals"]
     needed_cc = sum(a["mnemonic"] == "CC" for a in bench.graphs["default"]["actions"])
     log("case 1: clean build")

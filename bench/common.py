@@ -16,9 +16,11 @@ MATRIX_CPUS = ("i686", "core2", "haswell")
 STATE = Path("bfout/.bfbuild")  # graph.json and last_build.jsonl, relative to a workspace copy
 
 NO_CACHE = "bfbuild --no-cache"
+SERVER = "bfbuild (server)"  # the same command served by a warm build server (docs/server.md)
+BUILDERS = ("bfbuild", SERVER)  # the rows the summary compares with each exported tool
 # The tools that run the exported graph, in the order of the columns (ninja only when it runs).
 EXPORTED_TOOLS = ("SCons", "make", "ninja")
-TOOLS = ("bfbuild", NO_CACHE) + EXPORTED_TOOLS  # the order of the rows in the tables
+TOOLS = ("bfbuild", SERVER, NO_CACHE) + EXPORTED_TOOLS  # the order of the rows in the tables
 
 
 class BenchError(Exception):

@@ -14,7 +14,7 @@ from typing import Dict, List, Sequence
 
 import cases
 import export
-from common import MATRIX_CPUS, REPO, STATE, TARGET, BenchError, log
+from common import MATRIX_CPUS, REPO, SERVER, STATE, TARGET, BenchError, log
 from edits import EDITED_FILES
 from machine import cache_options, machine_info
 from report import case_table, summarize
@@ -32,6 +32,7 @@ class Bench:
         self.exported = [tool for tool in EXPORTED if tool.available()
                          and not (tool.name == "ninja" and getattr(args, "no_ninja", False))]
         self.tool_names = ["bfbuild"] + [tool.name for tool in self.exported]
+        self.served: List[Bfbuild] = []  # bfbuild copies with a build server, stopped at the end
         base = Path(args.workdir).resolve() if args.workdir else None
         if base:
             base.mkdir(parents=True, exist_ok=True)
@@ -79,15 +80,23 @@ class Bench:
         self.includers = {name: compiles_reading(self.probe_root, default, name)
                           for name in EDITED_FILES}
 
-    def tools(self, prefix: str, graph_name: str, extra: Sequence[str] = ()) -> List[Tool]:
-        """bfbuild and the exported tools, each in a fresh copy of the snapshot."""
-        bf = self.bfbuild(clone(self.snapshot, self.path(f"{prefix}-bfbuild")), extra)
+    def tools(self, prefix: str, graph_name: str, extra: Sequence[str] = (),
+              server: bool = False) -> List[Tool]:
+        """bfbuild (and with `server`, bfbuild through a build server) and the exported tools,
+        each in a fresh copy of the snapshot."""
+        bf = [self.bfbuild(clone(self.snapshot, self.path(f"{prefix}-bfbuild")), extra)]
+        if server:
+            served = self.bfbuild(clone(self.snapshot, self.path(f"{prefix}-served")), extra,
+                                  name=SERVER, server_dir=self.path("servers"))
+            served.start_server()
+            self.served.append(served)
+            bf.append(served)
         others = [tool(clone(self.snapshot, self.path(f"{prefix}-{tool.name.lower()}")),
                        self.jobs, self.python) for tool in self.exported]
         graph_path = self.path(f"graph-{graph_name}.json")
         for tool in others:
             tool.prepare(graph_path, self.python)
-        return [bf] + others
+        return bf + others
 
     def measure(self, label: str, tools: List[Tool], repeat: int, before_each=None,
                 wipe: bool = False) -> Dict[str, Dict]:
@@ -131,6 +140,8 @@ class Bench:
                 cases.matrix(self)
                 cases.warm_cache(self)
         finally:
+            for tool in self.served:
+                tool.stop_server()
             if self.args.keep:
                 log(f"work folders kept in {self.tmp}")
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Dict, List
 
-from common import EXPORTED_TOOLS, TARGET, TOOLS
+from common import BUILDERS, EXPORTED_TOOLS, TARGET, TOOLS
 
 
 def summarize(runs: List[Dict]) -> Dict:
@@ -51,10 +51,10 @@ def case_table(case: Dict) -> List[str]:
                      f"{values(s['cc'])} | {values(s['actions'])} | {cached} |")
     lines.append("")
     others = [t for t in EXPORTED_TOOLS if t in rows]
-    if bf and len(others) > 1:
-        lines.append(", ".join(f"bfbuild/{t} = {ratio(bf['median'], rows[t]['median'])}x"
+    for builder in (b for b in BUILDERS if b in rows and len(others) > 1):
+        lines.append(", ".join(f"{builder}/{t} = {ratio(rows[builder]['median'], rows[t]['median'])}x"
                                for t in others) +
-                     " (median wall time; above 1 means bfbuild is slower).")
+                     f" (median wall time; above 1 means {builder} is slower).")
     if case.get("expected_cc") is not None:
         lines.append(f"Expected minimum compiler invocations: {case['expected_cc']}.")
     for note in case.get("notes", []):
@@ -65,21 +65,23 @@ def case_table(case: Dict) -> List[str]:
 
 def summary_table(cases: List[Dict]) -> List[str]:
     others = exported_tools(cases)
-    main = ["bfbuild"] + others
+    builders = [b for b in BUILDERS if any(b in case.get("rows", {}) for case in cases)]
+    main = builders + others
+    pairs = [(b, t) for b in builders for t in others]
     lines = [f"### Summary (median wall seconds; compiler invocations {' / '.join(main)})", "",
              "| case | " + " | ".join(f"{t} s" for t in main) + " | "
-             + " | ".join(f"bfbuild/{t}" for t in others) + " | compiler invocations | expected |",
-             "|---|" + "---:|" * (len(main) + len(others)) + "---|---:|"]
+             + " | ".join(f"{b}/{t}" for b, t in pairs) + " | compiler invocations | expected |",
+             "|---|" + "---:|" * (len(main) + len(pairs)) + "---|---:|"]
     for case in cases:
         if case.get("skipped"):
             # the other seconds, the ratios, the compiler invocations and the expected count: empty
-            lines.append(f"| {case['title']} | skipped |" + " |" * (len(main) + len(others) + 1))
+            lines.append(f"| {case['title']} | skipped |" + " |" * (len(main) + len(pairs) + 1))
             continue
         rows = case["rows"]
         get = rows.get
         secs = [f"{get(t)['median']:.3f}" if get(t) else "-" for t in main]
-        bf = get("bfbuild")
-        rs = [ratio(bf["median"], get(t)["median"]) if bf and get(t) else "-" for t in others]
+        rs = [ratio(get(b)["median"], get(t)["median"]) if get(b) and get(t) else "-"
+              for b, t in pairs]
         cc = " / ".join(values(get(t)["cc"]) if get(t) else "-" for t in main)
         expected = case.get("expected_cc")
         lines.append(f"| {case['title']} | {' | '.join(secs)} | {' | '.join(rs)} | {cc} | "

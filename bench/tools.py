@@ -48,7 +48,7 @@ class Bfbuild(Tool):
 
     def __init__(self, root: Path, jobs: int, python: str, extra: Sequence[str] = (),
                  cache_option: Optional[str] = None, name: str = "bfbuild",
-                 cache_dir: Optional[Path] = None):
+                 cache_dir: Optional[Path] = None, server_dir: Optional[Path] = None):
         super().__init__(root, jobs)
         self.name = name
         self.python = python
@@ -57,6 +57,18 @@ class Bfbuild(Tool):
         self.cache_option = cache_option
         # XDG_CACHE_HOME too, in case a cache folder is found there without the option.
         self.env = child_environment({"XDG_CACHE_HOME": str(root / ".bench" / "xdg-cache")})
+        # No build server, or one of its own in a folder of the bench that clean builds keep.
+        self.env["BFBUILD_SERVER"] = "1" if server_dir else "0"
+        if server_dir:
+            self.env.update(BFBUILD_SERVER_DIR=str(server_dir), BFBUILD_SERVER_IDLE="3600")
+
+    def start_server(self) -> None:
+        """Untimed: start the server (a query needs no build) so that timed runs find it warm."""
+        self._run([self.python, "-m", "bfbuild", "query", TARGET], self.env)
+
+    def stop_server(self) -> None:
+        subprocess.run([self.python, "-m", "bfbuild", "shutdown"], cwd=self.root, env=self.env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wipe(self) -> None:
         super().wipe()

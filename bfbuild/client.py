@@ -174,7 +174,8 @@ def _standard_fds():
 def _end_by_signal(signum: int) -> int:
     """The command died of a signal: so does this process, as a local bfbuild would."""
     sys.stdout.flush()
-    signal.signal(signum, signal.SIG_DFL)
+    if signum not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
+        signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
     return 128 + signum
 

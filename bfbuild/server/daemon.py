@@ -163,9 +163,9 @@ class Server:
         try:
             refusal = self._refusal(request)
             if refusal:
-                protocol.send_line(conn, *refusal)
-                if refusal[0] == "stale":
+                if refusal[0] == "stale":  # first: the client's next try must find no socket
                     self._close(refusal[1])
+                protocol.send_line(conn, *refusal)
                 return None
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()

@@ -9,14 +9,17 @@ build of the unedited sources.
 """
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
 from tests.integration.conftest import copy_workspace
+from tests.integration.test_server import server_processes
 
 pytestmark = pytest.mark.slow
 
@@ -165,3 +168,59 @@ def test_an_output_changed_by_hand_is_rebuilt_not_fed_downstream(built, referenc
     assert exit_o.read_bytes() == original
     assert any(r["mnemonic"] == "CC" and "runtime/exit.o" in r["outputs"][0]
                for r in built.executed())
+
+
+# The same kills with the build server on (docs/server.md): the command runs in a child of the
+# server and its engine is forked from the server. A representative subset, for CI time: a kill at
+# a chosen instant, and the client alone killed (its command and engine must not outlive it).
+@pytest.fixture(scope="module")
+def server_env(built):
+    env = {**os.environ, "BFBUILD_SERVER": "1", "BFBUILD_SERVER_IDLE": "300",
+           "BFBUILD_SERVER_DIR": tempfile.mkdtemp(prefix="bfsrv")}
+    yield env
+    subprocess.run([sys.executable, "-m", "bfbuild", "shutdown"], cwd=built.root, env=env,
+                   capture_output=True, timeout=60)
+    shutil.rmtree(env["BFBUILD_SERVER_DIR"], ignore_errors=True)
+
+
+def _served_processes(ws, env):
+    """The server's commands and their forked engines, without the server itself."""
+    return server_processes(ws.root, env["BFBUILD_SERVER_DIR"])
+
+
+def test_with_the_server_a_build_killed_at_a_chosen_instant_rebuilds_to_clean_bytes(
+        built, reference, server_env):
+    originals = _edit(built)
+    proc = subprocess.run([sys.executable, "-m", "bfbuild", *BUILD], cwd=built.root,
+                          capture_output=True, text=True, timeout=600,
+                          env={**server_env, "BFBUILD_FAULT": "renamed:20"})
+    _revert(built, originals)
+    # The command died of the SIGKILL in the server; the client ends the same way.
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr)
+    ends = time.monotonic() + 10
+    while time.monotonic() < ends and _served_processes(built, server_env):
+        time.sleep(0.05)
+    assert _served_processes(built, server_env) == []
+    _assert_clean_bytes(built, reference)
+
+
+def test_with_the_server_killing_the_client_stops_its_command_and_engine(
+        built, reference, server_env):
+    subprocess.run([sys.executable, "-m", "bfbuild", "query", "//kernel:runtime"], cwd=built.root,
+                   env=server_env, capture_output=True, check=True)  # the server is up
+    originals = _edit(built)
+    client = subprocess.Popen([sys.executable, "-m", "bfbuild", *BUILD], cwd=built.root,
+                              env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ends = time.monotonic() + 60
+    while time.monotonic() < ends and len(_served_processes(built, server_env)) < 2:  # command and engine
+        time.sleep(0.02)
+    assert len(_served_processes(built, server_env)) >= 2, "the served command never started its engine"
+    time.sleep(0.3)
+    client.kill()
+    client.wait(timeout=60)
+    ends = time.monotonic() + 3.0  # gone within seconds, not after finishing the build
+    while time.monotonic() < ends and _served_processes(built, server_env):
+        time.sleep(0.05)
+    assert _served_processes(built, server_env) == []
+    _revert(built, originals)
+    _assert_clean_bytes(built, reference)
