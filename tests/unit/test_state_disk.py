@@ -162,3 +162,25 @@ def test_bfbuild_state_describes_each_record_and_the_volume(tmp_path):
         "  PROFILE  no slot of PROFILE holds a valid record (slot 0: missing; "
         "slot 1: another record's slot)",
         "  TIERS    slot 0, sequence 3, 5 bytes (slot 1: torn payload (checksum mismatch))"]
+
+
+def test_state_options_reach_boot_tests_and_run_refuses_a_boot_without_data_disk(tmp_path):
+    from argparse import Namespace
+    from types import SimpleNamespace
+
+    from bfbuild_unikernel.state import options
+
+    image = SimpleNamespace(image="bfout/i686-any-clang/images/x/x.img",
+                            data_disk="bfout/any-any-any/apps/x/disk/disk.img")
+    options.configure(Namespace(command="test", state=False, reset_state=False, started=1.0))
+    assert options.for_boot_test(image) is None  # without --state: the built data disk
+    options.configure(Namespace(command="test", state=False, reset_state=True, started=1.0))
+    state = options.for_boot_test(image)
+    assert state["disk"] == "bfout/state/i686-any-clang/images/x.img" and state["reset"]
+    assert options.for_boot_test(SimpleNamespace(image=image.image, data_disk=None)) is None
+    options.configure(Namespace(command="build"))  # another command: no state
+    assert options.for_boot_test(image) is None
+    run_options = Namespace(state=True, reset_state=False, started=1.0, no_data_disk=True)
+    with pytest.raises(BfError, match="without a data disk"):
+        options.use_state_disk(tmp_path, image, ["qemu"], run_options)
+    assert options.use_state_disk(tmp_path, image, ["qemu"], Namespace(no_data_disk=False)) == ["qemu"]
