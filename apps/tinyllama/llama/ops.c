@@ -1,5 +1,6 @@
 /* RMSNorm, softmax, RoPE and SwiGLU (bf/math.h provides expf, powf, sinf, cosf, sqrtf). */
 #include <bf/math.h>
+#include <bf/parallel.h>
 #include "ops.h"
 #include "profile.h"
 
@@ -34,35 +35,73 @@ void llama_softmax(float *x, int size)
     llama_prof_stop(LLAMA_PROF_SOFTMAX, start);
 }
 
-void llama_rope(float *q, float *k, int dim, int kv_dim, int head_size, int pos)
+/* RoPE and SwiGLU work element by element, each element as on one processor: split across the
+ * processors (bf/parallel.h) above this many elements (a sine, cosine, power or exponential
+ * each), timed whole on the boot processor. */
+#define PARALLEL_MIN_ELEMENTS 32u
+
+struct rope_args {
+    float *q, *k;
+    int kv_dim, head_size, pos;
+};
+
+/* Value pairs begin..end (pair p holds values 2p and 2p + 1). */
+static void rope_pairs(void *ctx, uint32_t begin, uint32_t end)
 {
-    uint64_t start = llama_prof_start();
-    for (int i = 0; i < dim; i += 2) {
-        int head_dim = i % head_size;
-        float freq = 1.0f / powf(10000.0f, head_dim / (float)head_size);
-        float val = pos * freq;
+    const struct rope_args *a = ctx;
+    for (int i = 2 * (int)begin; i < 2 * (int)end; i += 2) {
+        int head_dim = i % a->head_size;
+        float freq = 1.0f / powf(10000.0f, head_dim / (float)a->head_size);
+        float val = a->pos * freq;
         float fcr = cosf(val);
         float fci = sinf(val);
         /* The query has dim values, the key only kv_dim (grouped-query attention). */
-        int rotations = i < kv_dim ? 2 : 1;
+        int rotations = i < a->kv_dim ? 2 : 1;
         for (int r = 0; r < rotations; r++) {
-            float *vec = r == 0 ? q : k;
+            float *vec = r == 0 ? a->q : a->k;
             float v0 = vec[i];
             float v1 = vec[i + 1];
             vec[i] = v0 * fcr - v1 * fci;
             vec[i + 1] = v0 * fci + v1 * fcr;
         }
     }
+}
+
+static void split(uint32_t n, bf_range_fn fn, void *ctx)
+{
+    if (n >= PARALLEL_MIN_ELEMENTS)
+        bf_parallel_for(n, fn, ctx);
+    else
+        fn(ctx, 0, n);
+}
+
+void llama_rope(float *q, float *k, int dim, int kv_dim, int head_size, int pos)
+{
+    uint64_t start = llama_prof_start();
+    struct rope_args args = {q, k, kv_dim, head_size, pos};
+    split((uint32_t)dim / 2, rope_pairs, &args);
     llama_prof_stop(LLAMA_PROF_ROPE, start);
+}
+
+struct swiglu_args {
+    float *hb;
+    const float *hb2;
+};
+
+static void swiglu_range(void *ctx, uint32_t begin, uint32_t end)
+{
+    const struct swiglu_args *a = ctx;
+    for (uint32_t i = begin; i < end; i++) {
+        float val = a->hb[i];
+        val *= 1.0f / (1.0f + expf(-val)); /* silu(x) = x * sigmoid(x) */
+        a->hb[i] = val * a->hb2[i];
+    }
 }
 
 void llama_swiglu(float *hb, const float *hb2, int size)
 {
     uint64_t start = llama_prof_start();
-    for (int i = 0; i < size; i++) {
-        float val = hb[i];
-        val *= 1.0f / (1.0f + expf(-val)); /* silu(x) = x * sigmoid(x) */
-        hb[i] = val * hb2[i];
-    }
+    struct swiglu_args args = {hb, hb2};
+    split((uint32_t)size, swiglu_range, &args);
     llama_prof_stop(LLAMA_PROF_SWIGLU, start);
 }
