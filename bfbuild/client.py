@@ -17,7 +17,7 @@ import signal
 import sys
 
 OFF_VALUES = ("0", "false", "no", "off")
-DEFAULT_ON = False
+DEFAULT_ON = True  # users get the server; the test suite turns it off (tests/conftest.py)
 NO_SERVER = "--no-server"
 IN_PROCESS_COMMANDS = ("shutdown",)
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

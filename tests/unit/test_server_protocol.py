@@ -59,6 +59,7 @@ def test_lines_are_read_one_at_a_time_and_the_end_is_none():
 
 
 @pytest.mark.parametrize("argv, env, expected", [
+    (["build", "//a"], {}, (["build", "//a"], True)),  # on by default
     (["build", "//a"], {"BFBUILD_SERVER": "1"}, (["build", "//a"], True)),
     (["build", "--no-server", "//a"], {"BFBUILD_SERVER": "1"}, (["build", "//a"], False)),
     (["run", "//a", "--", "--no-server"], {"BFBUILD_SERVER": "1"},
