@@ -79,6 +79,13 @@ def load_model(path) -> Model:
     return Model(dim, hidden, layers, heads, kv_heads, vocab, seq_len, shared, weights)
 
 
+def parameter_count(model: Model) -> int:
+    """The weights the kernel counts (`llama: running ...`): all but the unused RoPE tables, a
+    shared classifier once."""
+    count = sum(w.size for name, w in model.weights.items() if not name.startswith("freq_cis"))
+    return count - (model.weights["wcls"].size if model.shared_classifier else 0)
+
+
 class Tokenizer:
     def __init__(self, path, vocab_size: int):
         data = Path(path).read_bytes()
@@ -379,11 +386,13 @@ def unescape(text: str) -> bytes:
 
 
 def parse_console(lines) -> Optional[dict]:
-    """The LLAMA lines of a boot log: prompt, tokens (ints), text (bytes), stats; None if absent."""
+    """The LLAMA lines of a boot log: prompt, tokens (ints), text (bytes), stats, speed; None if
+    absent. From the stats line: positions, prompt_positions, generated, per_position and unit
+    (instructions, virtual-ns, host-cycles or ticks: docs/llama.md), matmul."""
     found = {}
     for line in lines:
         line = line.rstrip("\r\n")
-        for key in ("prompt", "tokens", "text", "stats"):
+        for key in ("prompt", "tokens", "text", "stats", "speed"):
             prefix = f"LLAMA {key}:"
             if line.startswith(prefix):
                 found[key] = line[len(prefix):].lstrip(" ") if key != "tokens" else line[len(prefix):]
@@ -391,10 +400,12 @@ def parse_console(lines) -> Optional[dict]:
         return None
     found["tokens"] = [int(t) for t in found["tokens"].split()]
     found["text"] = unescape(found.get("text", ""))
-    stats = re.match(r"(\d+) positions, (\d+) ticks/position, matmul=(\S+)", found.get("stats", ""))
+    stats = re.match(r"(\d+) positions \((\d+) prompt, (\d+) generated\), (\d+) (\S+)/position, "
+                     r"matmul=(\S+)", found.get("stats", ""))
     if stats:
-        found["positions"], found["per_token"], found["matmul"] = (
-            int(stats[1]), int(stats[2]), stats[3])
+        for index, key in enumerate(("positions", "prompt_positions", "generated", "per_position")):
+            found[key] = int(stats[index + 1])
+        found["unit"], found["matmul"] = stats[5], stats[6]
     return found
 
 

@@ -1,6 +1,8 @@
-"""`bfbuild run IMAGE [-- QEMU_ARG...]`: build an image, boot it in QEMU, stream its serial port."""
+"""`bfbuild run IMAGE [-- QEMU_ARG...]`: build an image, boot it in QEMU, stream its serial port
+(with --interactive, connect this terminal to it both ways: qemu/terminal.py)."""
 from bfbuild.api import EXIT_FAILED, EXIT_OK, BfError, Command
 from bfbuild_unikernel.qemu import boot as qemu  # looked up at call time: tests replace it
+from bfbuild_unikernel.qemu import terminal
 from bfbuild_unikernel.qemu.launch import boot_plan
 from bfbuild_unikernel.state import options as state_options
 
@@ -13,6 +15,9 @@ def _arguments(parser):
                         help="start QEMU halted with a gdb server on tcp::1234 (-s -S) and write "
                              "bfout/gdb/<image>.gdb for `gdb -x`")
     state_options.add_arguments(parser)
+    parser.add_argument("--interactive", action="store_true",
+                        help="connect this terminal to the guest's serial port both ways and ask "
+                             "the kernel for a session (tinyllama: a prompt; docs/llama.md)")
 
 
 def run(invocation) -> int:
@@ -26,14 +31,21 @@ def run(invocation) -> int:
     if not result.ok:
         return EXIT_FAILED
     configured = analysis.top[0]
-    plan = boot_plan(session, configured, configs[0], extra=invocation.extra,
+    extra = list(invocation.extra)
+    if options.interactive:
+        extra = terminal.INTERACTIVE_ARGS + extra
+    plan = boot_plan(session, configured, configs[0], extra=extra,
                      data_disk=not options.no_data_disk)
     image, argv = plan.image, plan.argv
     argv = state_options.use_state_disk(session.root, image, argv, options)
     if options.gdb:
         argv = _prepare_gdb(session, configured, image, argv)
     print(f"bfbuild: booting {image.image} ({' '.join(argv[1:])})", flush=True)
-    outcome = qemu.boot(argv, options.timeout, on_line=lambda line: print(line, flush=True))
+    if options.interactive:
+        print("bfbuild: this terminal is the guest's serial console; Ctrl-C stops QEMU", flush=True)
+        outcome = terminal.attach(argv, options.timeout)
+    else:
+        outcome = qemu.boot(argv, options.timeout, on_line=lambda line: print(line, flush=True))
     print(f"bfbuild: {configured.label}: {outcome.describe()}")
     return EXIT_OK if outcome.success else EXIT_FAILED
 

@@ -76,6 +76,8 @@ def config_text(params) -> str:
              f"topp={params['topp']}",
              f"seed={params['rng_seed']}",
              f"matmul={params['matmul']}"]
+    # What the kernel says about the model (docs/llama.md); files from before they existed lack them.
+    lines += [f"{key}={params[key]}" for key in ("name", "weights") if key in params]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
+from bfbuild_unikernel.qemu.guest_clock import clock_args
 from bfbuild_unikernel.qemu.memory import AUTO, resolve_memory
 
 DEBUG_EXIT_PORT = 0xF4
@@ -39,7 +40,7 @@ def qemu_argv(qemu: str, image: str, cpu_model: Optional[str] = None, memory: st
             "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
     if cpu_model:
         argv += ["-cpu", cpu_model]
-    return argv + list(extra)
+    return argv + clock_args(extra) + list(extra)  # the kernel labels its figures by it
 
 
 def describe_status(status: Optional[int], timed_out: bool = False) -> str:

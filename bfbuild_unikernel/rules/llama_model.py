@@ -18,6 +18,7 @@ MATMUL_VARIANTS = ["auto", "scalar", "sse2", "avx2"]
 # What the kernel's LLAMA.CFG parser accepts (apps/tinyllama/llama/run_config.c): a prompt
 # shorter than LLAMA_PROMPT_MAX (256) bytes, and steps of at most 9 digits, 0 meaning seq_len.
 PROMPT_MAX_BYTES = 255
+NAME_MAX_BYTES = 63  # LLAMA_NAME_MAX - 1
 STEPS_MAX = 100_000_000
 
 ATTRS = {
@@ -47,6 +48,8 @@ ATTRS = {
     "rng_seed": Attr("int", default=42, doc="sampler xorshift seed (> 0)"),
     "matmul": Attr("string", default="auto", values=MATMUL_VARIANTS,
                    doc="matmul variant; auto picks the best the CPU can run"),
+    "model_name": Attr("string", default="", doc=f"the name the kernel prints (at most "
+                                                 f"{NAME_MAX_BYTES} bytes); default: the label"),
     "quant": Attr("string", default="f32", values=["f32", "q8"],
                   doc="weights on the disk: f32 as the checkpoint, or q8: int8 groups with a "
                       "float scale each, quantised at build time (bfbuild_unikernel/llama/quant.py)"),
@@ -68,14 +71,18 @@ def _decimal(ctx, name: str, low: float, high: float) -> str:
     return text
 
 
+def _one_line(ctx, name: str, text: str, limit: int) -> str:
+    """text, refused when it holds a control character or exceeds the kernel's LLAMA.CFG limit."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ctx.fail(f"'{name}' must be one line without control characters")
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        raise ctx.fail(f"'{name}' is at most {limit} bytes (the kernel's LLAMA.CFG limit), not {size}")
+    return text
+
+
 def analyse(ctx):
-    prompt = ctx.attr["prompt"]
-    if any(ord(c) < 32 or ord(c) == 127 for c in prompt):
-        raise ctx.fail("'prompt' must be one line without control characters")
-    size = len(prompt.encode("utf-8"))
-    if size > PROMPT_MAX_BYTES:
-        raise ctx.fail(f"'prompt' is at most {PROMPT_MAX_BYTES} bytes (the kernel's LLAMA.CFG "
-                       f"limit), not {size}")
+    prompt = _one_line(ctx, "prompt", ctx.attr["prompt"], PROMPT_MAX_BYTES)
     if not 0 <= ctx.attr["steps"] <= STEPS_MAX:
         raise ctx.fail(f"'steps' must be between 0 (the model's seq_len) and {STEPS_MAX}, "
                        f"not {ctx.attr['steps']}")
@@ -85,6 +92,10 @@ def analyse(ctx):
            "temperature": _decimal(ctx, "temperature", 0.0, 100.0),
            "topp": _decimal(ctx, "topp", 0.0, 1.0),
            "rng_seed": ctx.attr["rng_seed"], "matmul": ctx.attr["matmul"]}
+    # What the kernel says about the model: its name (the label unless given), trained or random.
+    run["name"] = _one_line(ctx, "model_name", ctx.attr["model_name"] or str(ctx.label),
+                            NAME_MAX_BYTES)
+    run["weights"] = "trained" if ctx.attr["checkpoint"] is not None else "random"
 
     model, tokenizer = ctx.output("model.bin"), ctx.output("tokenizer.bin")
     q8 = ctx.attr["quant"] == "q8"

@@ -1,4 +1,4 @@
-/* COM1 driver: polled transmit only. */
+/* COM1 driver: polled transmit and receive, no interrupts. */
 #include <bf/io.h>
 #include <bf/serial.h>
 
@@ -9,7 +9,9 @@
 #define REG_MCR 4
 #define REG_LSR 5
 
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
+#define LSR_NO_UART 0xFF /* what an absent port reads as */
 
 void serial_init(void)
 {
@@ -43,4 +45,12 @@ void serial_write(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         serial_putc(s[i]);
+}
+
+int serial_getc(void)
+{
+    uint8_t lsr = inb(BF_COM1 + REG_LSR);
+    if (lsr == LSR_NO_UART || !(lsr & LSR_DATA_READY))
+        return -1;
+    return inb(BF_COM1 + REG_DATA);
 }

@@ -5,6 +5,7 @@
 "Once upon a time" must be words of the training stories' vocabulary, many of them, and its
 tokens must be those of the NumPy reference (tests/llama_reference.py) on the shipped files.
 """
+import re
 import sys
 from pathlib import Path
 
@@ -63,6 +64,13 @@ def test_the_kernel_tells_a_story_in_the_training_vocabulary(built):
     assert text.rstrip()[-1] in '.!?"', text  # the story ended (BOS), not the context
     model_line = [line for line in found["lines"] if line.startswith("llama: model ")]
     assert model_line and "vocab 1024, seq_len 256" in model_line[0], model_line
+    # The console names the model and labels its figures: host cycles, as no -icount was given.
+    count = ref.parameter_count(ref.load_model(FOLDER / "model.bin"))
+    assert f"llama: running tinystories-grammar: {count} parameters, trained weights, f32" in found["lines"]
+    assert not any("NOTICE" in line for line in found["lines"])
+    assert found["unit"] == "host-cycles" and found["generated"] == len(found["tokens"])
+    assert found["positions"] == found["prompt_positions"] + found["generated"]
+    assert re.fullmatch(r"\d+ tokens in \d+\.\d{3} s, \d+\.\d tokens/s \(host clock\)", found["speed"])
 
 
 def test_the_kernel_gives_the_reference_tokens_for_the_shipped_model(built):
@@ -78,4 +86,4 @@ def test_the_kernel_gives_the_reference_tokens_for_the_shipped_model(built):
             f" smallest reference margin {min(expected.margins):.3g}")
         assert found["text"] == expected.text_bytes
         assert found["positions"] == expected.positions
-        assert found["per_token"] > 0
+        assert found["per_position"] > 0

@@ -46,6 +46,7 @@ def boot_llama(image: Path, disk: Path, cpu: str) -> dict:
     assert found is not None, "\n".join(result.lines[-20:])
     assert f"llama: matmul {VARIANTS[cpu]}" in result.lines
     assert found["matmul"] == VARIANTS[cpu]
+    found["lines"] = result.lines
     return found
 
 
@@ -74,10 +75,16 @@ def test_the_generated_model_gives_the_reference_tokens_with_every_matmul(worksp
         found = boot_llama(image, output(workspace, "apps/tinyllama/data_disk/data_disk.img"), cpu)
         assert found["prompt"] == "Once upon a time"
         assert_same(found, greedy, f"greedy on {cpu}")
-        assert found["per_token"] > 0
+        assert found["per_position"] > 0
     for cpu in ("qemu32", "Haswell"):
         found = boot_llama(image, output(workspace, "apps/tinyllama/sampled_disk/sampled_disk.img"), cpu)
         assert_same(found, sampled, f"sampled on {cpu}")
+        # The console says which model runs, and that its weights are random.
+        count = ref.parameter_count(ref.load_model(output(workspace, "apps/tinyllama/sampled_model/model.bin")))
+        assert (f"llama: running //apps/tinyllama:sampled_model: {count} parameters, random weights, "
+                "f32") in found["lines"]
+        assert any(line.startswith("llama: NOTICE: this model's weights are random")
+                   for line in found["lines"])
 
 
 TRAINED_BUILD = """\

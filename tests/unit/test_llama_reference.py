@@ -180,11 +180,15 @@ def test_run_config_text_round_trips():
 
 def test_console_lines_parse_back():
     lines = ["LLAMA prompt: Hi", "LLAMA tokens: 5 6 7", "LLAMA text: a\\nb\\\\c\\xc3\\xa9\\t",
-             "LLAMA stats: 9 positions, 1234 ticks/position, matmul=sse2"]
+             "LLAMA stats: 9 positions (6 prompt, 3 generated), 1234 host-cycles/position, "
+             "matmul=sse2",
+             "LLAMA speed: 3 tokens in 0.001 s, 2900.1 tokens/s (host clock)"]
     found = ref.parse_console(lines)
     assert found["tokens"] == [5, 6, 7]
     assert found["text"] == b"a\nb\\c\xc3\xa9\t"
-    assert (found["positions"], found["per_token"], found["matmul"]) == (9, 1234, "sse2")
+    assert (found["positions"], found["prompt_positions"], found["generated"]) == (9, 6, 3)
+    assert (found["per_position"], found["unit"], found["matmul"]) == (1234, "host-cycles", "sse2")
+    assert found["speed"] == "3 tokens in 0.001 s, 2900.1 tokens/s (host clock)"
     assert ref.parse_console(["LLAMA: no model on the data disk, skipped"]) is None
 
 

@@ -1,4 +1,5 @@
 /* Prompt, forward passes, sampling and decoding, position by position. */
+#include <bf/console.h>
 #include <bf/cpu.h>
 #include <bf/heap.h>
 #include <bf/sampler.h>
@@ -43,7 +44,7 @@ static int first_non_finite(const float *logits, int n)
 
 int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
                    struct llama_sampler *sampler, const char *prompt, int steps,
-                   struct llama_generation *out)
+                   struct llama_generation *out, llama_piece_fn on_piece, int skip_prompt)
 {
     memset(out, 0, sizeof *out);
     if (steps <= 0 || steps > model->config.seq_len)
@@ -62,11 +63,13 @@ int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
      * is then the inference's own instructions, the same on every run. Except in a sampling
      * kernel, whose timer samples must see the inference (its counts then include them). */
     uint32_t flags = bf_sampler_active() ? 0 : cpu_irq_save();
-    uint64_t start = rdtsc();
+    uint64_t start = rdtsc(), sampling_start = start;
     int token = prompt_tokens[0];
     int pos = 0;
     int rc = 0;
     while (pos < steps) {
+        if (pos == n_prompt - 1)
+            sampling_start = rdtsc();
         float *logits = llama_forward(model, token, pos);
         int bad = first_non_finite(logits, model->config.vocab_size);
         if (bad >= 0) {
@@ -92,10 +95,14 @@ int llama_generate(struct llama_model *model, const struct llama_tokenizer *tok,
             uint32_t len = strlen(piece);
             memcpy(out->text + out->text_len, piece, len);
             out->text_len += len;
+            if (on_piece && !(skip_prompt && pos < n_prompt))
+                on_piece(piece);
         }
         token = next;
     }
-    out->cycles = rdtsc() - start;
+    uint64_t end = rdtsc();
+    out->cycles = end - start;
+    out->sampled_cycles = end - sampling_start;
     cpu_irq_restore(flags);
     out->positions = pos;
     out->text[out->text_len] = '\0';
@@ -108,4 +115,16 @@ void llama_generation_free(struct llama_generation *g)
     kfree(g->sampled);
     kfree(g->text);
     memset(g, 0, sizeof *g);
+}
+
+int llama_generation_report(int rc, struct llama_generation *g)
+{
+    if (rc == LLAMA_GEN_NOT_FINITE)
+        kprintf("LLAMA: logits not finite at position %d (token %d): logit %d is %s\n", g->bad_pos,
+                g->bad_token, g->bad_index, g->bad_kind);
+    else if (rc == LLAMA_GEN_NO_MEMORY)
+        kprintf("LLAMA: not enough memory for the generation\n");
+    if (rc != LLAMA_GEN_NO_MEMORY)
+        llama_generation_free(g);
+    return rc == 0 ? 0 : -1;
 }

@@ -6,8 +6,10 @@
 #include <bf/string.h>
 #include "attention.h"
 #include "checkpoint.h"
+#include "clock.h"
 #include "disk.h"
 #include "generate.h"
+#include "interactive.h"
 #include "llama.h"
 #include "matmul.h"
 #include "ops.h"
@@ -45,7 +47,8 @@ static void put_escaped(const char *text)
     }
 }
 
-static void print_results(const struct llama_run_config *cfg, const struct llama_generation *g)
+static void print_results(const struct llama_run_config *cfg, const struct llama_generation *g,
+                          const struct llama_clock *clock)
 {
     kputs("LLAMA prompt: ");
     put_escaped(cfg->prompt);
@@ -54,10 +57,40 @@ static void print_results(const struct llama_run_config *cfg, const struct llama
         kprintf(" %d", g->sampled[i]);
     kputs("\nLLAMA text: ");
     put_escaped(g->text);
-    uint64_t per_token = g->positions ? g->cycles / (uint64_t)g->positions : 0;
-    /* rdtsc ticks: guest instructions under QEMU -icount shift=0, host-clock ticks otherwise. */
-    kprintf("\nLLAMA stats: %d positions, %llu ticks/position, matmul=%s\n", g->positions,
-            (unsigned long long)per_token, llama_matmul_name());
+    uint64_t per_position = g->positions ? g->cycles / (uint64_t)g->positions : 0;
+    /* The unit says what rdtsc counted (clock.h): instructions only under -icount shift=0. */
+    kprintf("\nLLAMA stats: %d positions (%d prompt, %d generated), %llu %s/position, matmul=%s\n",
+            g->positions, g->positions - g->n_sampled, g->n_sampled,
+            (unsigned long long)per_position, clock->unit, llama_matmul_name());
+    kputs("LLAMA speed: ");
+    if (!llama_clock_print_speed(clock, g->n_sampled, g->sampled_cycles))
+        kputs("unknown: QEMU did not say which clock rdtsc follows (opt/bareflow/clock)");
+    kputs("\n");
+}
+
+/* Weights of the checkpoint (run.c's, without its two unused RoPE tables). */
+static uint32_t parameter_count(const struct llama_config *c)
+{
+    uint32_t kv_dim = (uint32_t)(c->dim / c->n_heads * c->n_kv_heads);
+    uint32_t dim = (uint32_t)c->dim, hidden = (uint32_t)c->hidden_dim;
+    uint32_t layer = 2 * dim + 2 * dim * dim + 2 * kv_dim * dim + 3 * dim * hidden;
+    uint32_t embeddings = (uint32_t)c->vocab_size * dim * (c->shared_classifier ? 1 : 2);
+    return embeddings + (uint32_t)c->n_layers * layer + dim;
+}
+
+/* Which model runs: its name, size and where its weights come from (LLAMA.CFG), their format
+ * (the checkpoint's). */
+static void print_identity(const struct llama_run_config *cfg, const struct llama_config *c,
+                           const char *quant)
+{
+    const char *weights = strcmp(cfg->weights, "trained") == 0  ? "trained weights"
+                          : strcmp(cfg->weights, "random") == 0 ? "random weights"
+                                                                : "weights of unknown origin";
+    kprintf("llama: running %s: %u parameters, %s, %s\n", cfg->name[0] ? cfg->name : "MODEL.BIN",
+            parameter_count(c), weights, quant);
+    if (strcmp(cfg->weights, "random") == 0)
+        kputs("llama: NOTICE: this model's weights are random (generated, never trained): "
+              "its text is noise, not language\n");
 }
 
 /* The timed functions, in the profile's order. Call after llama_matmul_select. */
@@ -110,20 +143,20 @@ static int run(struct llama_model *model, const struct llama_tokenizer *tok,
         llama_state_free(model);
         return -1;
     }
-    int rc = llama_generate(model, tok, &sampler, cfg->prompt, cfg->steps, &g);
-    if (rc == 0) {
-        print_results(cfg, &g);
-        llama_generation_free(&g);
-    } else if (rc == LLAMA_GEN_NOT_FINITE) {
-        kprintf("LLAMA: logits not finite at position %d (token %d): logit %d is %s\n", g.bad_pos,
-                g.bad_token, g.bad_index, g.bad_kind);
-        llama_generation_free(&g);
+    struct llama_clock clock;
+    llama_clock_init(&clock);
+    int rc;
+    if (llama_interactive_requested()) {
+        rc = llama_interactive(model, tok, &sampler, cfg->steps, &clock);
     } else {
-        kprintf("LLAMA: not enough memory for the generation\n");
+        rc = llama_generate(model, tok, &sampler, cfg->prompt, cfg->steps, &g, 0, 0);
+        if (rc == 0)
+            print_results(cfg, &g, &clock);
+        rc = llama_generation_report(rc, &g);
     }
     llama_sampler_free(&sampler);
     llama_state_free(model);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 int llama_main(void)
@@ -173,6 +206,7 @@ int llama_main(void)
         return -1;
     }
     load_run_config(&cfg);
+    print_identity(&cfg, c, model.weights.q8.group_size ? "q8" : "f32");
     rc = run(&model, &tok, &cfg);
     llama_tokenizer_free(&tok);
     kfree(weights);

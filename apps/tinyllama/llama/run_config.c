@@ -13,6 +13,20 @@ void llama_run_config_defaults(struct llama_run_config *cfg)
     strcpy(cfg->matmul, "auto");
 }
 
+/* value into field (size bytes) when it is one of `allowed` (NULL-terminated; NULL: any text
+ * that fits); 0 when stored. */
+static int set_word(char *field, uint32_t size, const char *value, const char *const *allowed)
+{
+    if (strlen(value) >= size)
+        return -1;
+    for (; allowed && *allowed && strcmp(*allowed, value) != 0; allowed++)
+        ;
+    if (allowed && !*allowed)
+        return -1;
+    strcpy(field, value);
+    return 0;
+}
+
 int llama_parse_decimal(const char *s, float *out)
 {
     int negative = *s == '-';
@@ -107,13 +121,14 @@ static int apply(struct llama_run_config *cfg, char *line)
             cfg->seed = 42;
         return 0;
     }
-    if (strcmp(line, "matmul") == 0) {
-        if (strcmp(value, "auto") && strcmp(value, "scalar") && strcmp(value, "sse2") &&
-            strcmp(value, "avx2"))
-            return -1;
-        strcpy(cfg->matmul, value);
-        return 0;
-    }
+    static const char *const matmuls[] = {"auto", "scalar", "sse2", "avx2", 0};
+    static const char *const weights[] = {"trained", "random", 0};
+    if (strcmp(line, "matmul") == 0)
+        return set_word(cfg->matmul, sizeof cfg->matmul, value, matmuls);
+    if (strcmp(line, "name") == 0)
+        return set_word(cfg->name, sizeof cfg->name, value, 0);
+    if (strcmp(line, "weights") == 0)
+        return set_word(cfg->weights, sizeof cfg->weights, value, weights);
     return -1;
 }
 
