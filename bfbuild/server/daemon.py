@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -97,6 +98,19 @@ class Server:
             if reason:
                 self._close(reason)
         log("stopped")
+        self._remove_own_files()
+
+    def _remove_own_files(self) -> None:
+        """The pid file, unless a newer server wrote it; the whole folder when the workspace is
+        gone (nothing will use it again)."""
+        if not os.path.exists(os.path.join(self.root, "BUILD.yaml")):
+            shutil.rmtree(self.folder, ignore_errors=True)
+        elif rundir.read_pid(self.folder) == os.getpid():
+            for name in (rundir.PID, rundir.ROOT):
+                try:
+                    os.unlink(os.path.join(self.folder, name))
+                except OSError:
+                    pass
 
     def _reason_to_stop(self):
         if self.stopping or self.listener is None:
