@@ -4,6 +4,7 @@ compare instructions per call against the default build (bfbuild_unikernel.pgo.r
 recorded profiles go to bfout/pgo/profiles/ unless --update-profiles asks for profiles/."""
 from bfbuild.api import EXIT_OK, BfError, BuildFailure, Command
 from bfbuild_unikernel.pgo import report as pgo_report
+from bfbuild_unikernel.pgo import tier_report
 
 
 def _arguments(parser):
@@ -33,6 +34,12 @@ def run(invocation) -> int:
         return analysis
 
     for config in invocation.configurations():
+        if _tiered(invocation, labels[0], config, build):
+            report = tier_report.run(session, labels[0], config, build)
+            print(tier_report.markdown(report))
+            print(f"bfbuild pgo: report written to {tier_report.REPORT_DIR}/{labels[0].name}-"
+                  f"{config['cpu']}.md and .json")
+            continue
         report = pgo_report.run(session, labels[0], config, build,
                                 update_profiles=options.update_profiles,
                                 profiles_out=options.profiles_out)
@@ -41,6 +48,12 @@ def run(invocation) -> int:
               f"{config['cpu']}.md and .json")
     print(f"bfbuild pgo: {len(compiles)} compiler invocation(s)")
     return EXIT_OK
+
+
+def _tiered(invocation, label, config, build) -> bool:
+    """An image built in tiers gets the tier report (docs/tiers.md); the others the PGO one."""
+    analysis = build([label], [config])
+    return tier_report.is_tiered(analysis.top[0])
 
 
 COMMAND = Command("pgo", "record an image's profile, rebuild it optimised, compare", run,

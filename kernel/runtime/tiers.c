@@ -11,8 +11,8 @@ const uint32_t bf_tier_default_thresholds[BF_TIER_MAX - 1] = {100, 1000, 10000, 
 struct bf_tier_site bf_tier_sites[BF_TIER_SITES_MAX];
 uint32_t bf_tier_site_count;
 
-/* opt/bareflow/tier_fault=<slow|wrong>:<site>:<tier>, opt/bareflow/tier=<tier>: read once. */
-static char fault[64], pin[BF_TIER_NAME_MAX];
+/* opt/bareflow/tier_fault=<slow|wrong>:<site>:<tier>[+...], opt/bareflow/tier=<tier>: read once. */
+static char fault[128], pin[BF_TIER_NAME_MAX];
 static int options_read;
 
 static void read_options(void)
@@ -26,12 +26,21 @@ static void read_options(void)
         pin[0] = '\0';
 }
 
-/* Whether the fault option names `kind` for tier `tier` of `site`. */
+/* Whether the fault option (a list joined by '+') names `kind` for tier `tier` of `site`. */
 static int faulty(const struct bf_tier_site *site, uint8_t tier, const char *kind)
 {
     char wanted[64];
-    ksnprintf(wanted, sizeof wanted, "%s:%s:%s", kind, site->name, site->names[tier]);
-    return fault[0] && strcmp(fault, wanted) == 0;
+    uint32_t length = (uint32_t)ksnprintf(wanted, sizeof wanted, "%s:%s:%s", kind, site->name,
+                                          site->names[tier]);
+    for (const char *item = fault; *item;) {
+        const char *end = item;
+        while (*end && *end != '+')
+            end++;
+        if ((uint32_t)(end - item) == length && strncmp(item, wanted, length) == 0)
+            return 1;
+        item = *end ? end + 1 : end;
+    }
+    return 0;
 }
 
 static void lock(struct bf_tier_site *site)

@@ -1,19 +1,35 @@
 """PGO as configurations: the profile is recorded under icount, classified, checked in, and the
-optimised image is compared with the baseline."""
+optimised image is compared with the baseline. And the online loop (docs/tiers.md): the adaptive
+image promotes its hot code while it runs, rolls back the tiers a fault switch makes slower or
+wrong, and starts the next boot from the tiers it learned. The first two tests share one
+workspace: the adaptive image reuses what the PGO build made (runtime, inference, modules)."""
 import json
 import re
 
 import pytest
+import yaml
 
 from bfbuild_unikernel.pgo.profile import extract_profile
+from bfbuild_unikernel.pgo.tiers import decisions, extract_tiers, hit_rate, per_token
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
 
-from tests.integration.conftest import registry_modules
+from tests.integration.conftest import REPO, copy_workspace, registry_modules
 
 pytestmark = pytest.mark.slow
 
+ADAPTIVE = "//images:tinyllama_adaptive"
+ICOUNT = ["-icount", "shift=0,sleep=off"]
+# fibonacci's O2 twice as slow, the matmul's O2 wrong: both must be seen rolled back.
+FAULTS = "slow:fibonacci:O2+wrong:llama_matmul:O2"
 
-def test_pgo_from_a_clean_checkout_reports_a_speedup_then_compiles_nothing(workspace):
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    return copy_workspace(tmp_path_factory.mktemp("pgo") / "ws")
+
+
+def test_pgo_from_a_clean_checkout_reports_a_speedup_then_compiles_nothing(shared):
+    workspace = shared
     first = workspace.bfbuild("pgo", "//images:tinyllama", check=0)
     # Recorded profiles go to bfout/pgo/profiles/ (profiles/ only with --update-profiles).
     assert ("profiles bfout/pgo/profiles/tinyllama-i686.json and "
@@ -72,3 +88,40 @@ def test_a_changed_profile_rebuilds_exactly_the_modules_whose_level_changed(work
     compiled = [r["owner"] for r in workspace.executed() if r["mnemonic"] == "CC" and not r.get("cache")]
     assert compiled[0] == "//modules/fft_1d:fft_1d" and len(compiled) == 2  # fft_1d, then registry.c
     assert compiled[1] == "//apps/tinyllama:main"
+
+
+def expected_tokens():
+    """The line of greedy tokens of the default model, as //images:tinyllama_llama_test expects it."""
+    tests = yaml.safe_load((REPO / "targets/images.yaml").read_text())
+    pattern = next(p for p in tests["tinyllama_llama_test"]["expect"] if p.startswith("^LLAMA tokens"))
+    return pattern[1:-1]
+
+
+def run_adaptive(workspace, *qemu_args):
+    proc = workspace.bfbuild("run", ADAPTIVE, "--state", "--", *ICOUNT, *qemu_args, check=0)
+    return proc.stdout.splitlines()
+
+
+def test_boot_one_promotes_and_rolls_back_boot_two_starts_at_the_learned_tiers(shared):
+    first = run_adaptive(shared, "-fw_cfg", f"name=opt/bareflow/tier_fault,string={FAULTS}")
+    made = decisions(first)
+    assert ("fibonacci", "rolled back", "O2", "quick") in made, made
+    assert any("llama_matmul rolled back O2 -> quick (wrong result)" in line for line in first), made
+    promoted = {site for site, what, _, _ in made if what == "promoted"}
+    assert "llama_matmul" in promoted and len(promoted) >= len(registry_modules()) // 2, made
+    assert hit_rate(first) == 0.0  # a fresh state disk: nothing learned yet
+    assert expected_tokens() in first  # the wrong tier's result never got out
+    assert any(re.match(r"^state: TIERS saved to slot \d", line) for line in first), first[-20:]
+    learned_in_boot_one = {name: site["settled"] for name, site in extract_tiers(first).items()}
+
+    second = run_adaptive(shared)
+    sites = extract_tiers(second)
+    assert {name: site["learned"] for name, site in sites.items()} == learned_in_boot_one
+    assert hit_rate(second) >= 0.9, [line for line in second if line.startswith("tiers:")]
+    assert not [d for d in decisions(second) if d[1] == "promoted"]  # nothing left to try
+    # The rolled-back tiers stay rolled back, without the fault switch.
+    rolled = {name: [t["tier"] for t in site["tiers"] if t["rolled_back"]] for name, site in sites.items()}
+    assert "O2" in rolled["fibonacci"] and "O2" in rolled["llama_matmul"]
+    assert learned_in_boot_one["llama_matmul"] == "model"
+    assert per_token(second) < per_token(first)
+    assert expected_tokens() in second

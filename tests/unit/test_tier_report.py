@@ -1,0 +1,59 @@
+"""The host side of the kernel's tiers: its table, hit rate and decisions are read back, and the
+tier report compares every tier with O2 from the figures of the run alone."""
+import json
+
+import pytest
+
+from bfbuild_unikernel.pgo import tier_report
+from bfbuild_unikernel.pgo.tiers import (TiersError, decisions, extract_tiers, hit_rate, per_call,
+                                         per_token)
+
+
+def site(name, settled, learned, costs, rolled=()):
+    return {"site": name, "settled": settled, "learned": learned, "calls": 12,
+            "tiers": [{"tier": t, "calls": 2, "cycles": 2 * c, "work": 2, "cost": c,
+                       "rolled_back": t in rolled} for t, c in costs.items()]}
+
+
+def serial(sites, extra=()):
+    return [*extra, "tiers: 2 sites, hit rate 75.0% (3 of 4 hot calls served by a learned tier "
+            "from their first call)", "--- BEGIN TIERS ---", "[",
+            ",\n".join(json.dumps(s) for s in sites), "]", "--- END TIERS ---"]
+
+
+def test_the_table_the_hit_rate_and_the_decisions_are_read_back():
+    lines = serial([site("sum", "O3", "", {"quick": 10, "O2": 8, "O3": 8})],
+                   ["tier: sum promoted quick -> O2, 10 -> 8 per call",
+                    "tier: sum rolled back pgo -> O3 (slower), 8 -> 9 per call",
+                    "LLAMA stats: 141 positions, 1150988 ticks/position, matmul=sse2"])
+    sites = extract_tiers(lines)
+    assert list(sites) == ["sum"] and per_call(sites["sum"], "O2") == 8
+    assert hit_rate(lines) == 0.75 and per_token(lines) == 1150988
+    assert decisions(lines) == [("sum", "promoted", "quick", "O2"), ("sum", "rolled back", "pgo", "O3")]
+
+
+def test_a_table_cut_short_is_refused():
+    with pytest.raises(TiersError, match="no complete tier table"):
+        extract_tiers(serial([site("sum", "O2", "", {"O2": 1})])[:-1])
+
+
+def test_the_report_measures_against_o2_and_flags_slower_tiers():
+    def boot(costs_a, costs_b, token, hit=None):
+        return {"sites": {"a": site("a", "O3", "O3", costs_a), "llama_matmul": site(
+            "llama_matmul", "model", "model", costs_b)}, "per_token": token, "hit_rate": hit,
+            "decisions": []}
+    pinned = {t: boot({"quick": 120, "O2": 100, "O3": 80}, {"quick": 10, "O2": 9, "model": 5},
+                      {"quick": 1300, "O2": 1200, "O3": 1100, "model": 900}[t])
+              for t in ("quick", "O2", "O3", "model")}
+    measured = {"pinned": pinned, "adaptive": [boot({"quick": 120, "O2": 100, "O3": 80},
+                                                    {"quick": 10, "O2": 9, "model": 5}, 1150),
+                                               boot({}, {}, 960, hit=0.99)]}
+    report = tier_report.tabulate(measured, {"a": {"O2": "h1", "O3": "h2"}})
+    row = next(r for r in report["sites"] if r["site"] == "a")
+    assert row["slower_than_O2"] == ["quick"] and row["best"] == "O3"
+    assert report["geomean_best_vs_O2"] == pytest.approx(100 / 80)
+    llama = report["llama"]
+    assert llama["best_fixed"] == "model" and llama["speedup_best_fixed"] == pytest.approx(1200 / 900)
+    assert llama["speedup_boot2"] == pytest.approx(1200 / 960)
+    text = tier_report.markdown({"image": "//images:x", "cpu": "i686", "baseline": "O2", **report})
+    assert "120 **slower**" in text and "**1.250**" in text and "99.0%" in text
