@@ -4,8 +4,10 @@ QEMU runs with its serial port on pipes (-serial stdio) in a session of its own,
 relays: the user's bytes to the guest as they are typed (the terminal in cbreak mode: no line
 buffering, no local echo, since the kernel echoes; Ctrl-C still interrupts, here), the guest's
 bytes to stdout as they come, so that a prompt without a line end and each streamed token show
-at once. The end of the input is sent as Ctrl-D, which ends the kernel's session. The terminal
-is restored however the session ends: QEMU's exit, a timeout, Ctrl-C.
+at once. What is typed before the guest first prompts (a line starting "> ") is held until then:
+the boot loader and the kernel reset the UART's FIFOs, which would drop it. The end of the input
+is sent as Ctrl-D, which ends the kernel's session. The terminal is restored however the session
+ends: QEMU's exit, a timeout, Ctrl-C.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from bfbuild_unikernel.qemu.boot import BootResult
 INTERACTIVE_FWCFG_FILE = "opt/bareflow/interactive"
 INTERACTIVE_ARGS = ["-fw_cfg", f"name={INTERACTIVE_FWCFG_FILE},string=1"]
 END_OF_INPUT = b"\x04"  # Ctrl-D; the kernel's line editor ends the session on it
+PROMPT = b"\n> "  # the guest asks for a line: input typed before the first one is held
 
 
 @contextlib.contextmanager
@@ -87,13 +90,14 @@ def attach(argv: Sequence[str], timeout: Optional[float], stdin_fd: int = 0,
 
 def _relay(proc, stdin_fd: int, stdout, lines: _Lines, deadline: Optional[float]) -> bool:
     """Copies bytes both ways until QEMU closes its output; True when the deadline passed."""
-    guest_out, guest_in = proc.stdout.fileno(), proc.stdin.fileno()
+    guest_out = proc.stdout.fileno()
+    user = _Input(proc.stdin.fileno())
     selector = selectors.PollSelector()  # poll, unlike epoll, takes a regular file as stdin
     selector.register(guest_out, selectors.EVENT_READ)
     try:
         selector.register(stdin_fd, selectors.EVENT_READ)
     except (OSError, ValueError):  # no usable stdin: nothing will be typed
-        os.write(guest_in, END_OF_INPUT)
+        user.typed(b"")
     while True:
         wait = None if deadline is None else deadline - time.time()
         if wait is not None and wait <= 0:
@@ -106,16 +110,39 @@ def _relay(proc, stdin_fd: int, stdout, lines: _Lines, deadline: Optional[float]
             stdout.write(data)
             stdout.flush()
             lines.add(data)
+            user.guest_wrote(data)
         if stdin_fd in ready:
-            _relay_input(selector, stdin_fd, guest_in)
+            data = os.read(stdin_fd, 1024)
+            if not data:
+                selector.unregister(stdin_fd)
+            user.typed(data)
 
 
-def _relay_input(selector, stdin_fd: int, guest_in: int) -> None:
-    data = os.read(stdin_fd, 1024)
-    if not data:
-        selector.unregister(stdin_fd)
-        data = END_OF_INPUT
-    try:
-        os.write(guest_in, data)
-    except BrokenPipeError:
-        pass  # QEMU is exiting; its output says how
+class _Input:
+    """The user's bytes on their way to the guest, held until its first prompt."""
+
+    def __init__(self, guest_in: int):
+        self.guest_in = guest_in
+        self.held = b""
+        self.asked = False
+        self.tail = b""  # the end of the guest's output, for a prompt split across reads
+
+    def typed(self, data: bytes) -> None:
+        """Bytes read from stdin; b"" is its end, sent as Ctrl-D."""
+        self.held += data or END_OF_INPUT
+        self._send()
+
+    def guest_wrote(self, data: bytes) -> None:
+        if not self.asked:
+            seen = self.tail + data
+            self.asked = PROMPT in seen
+            self.tail = seen[-len(PROMPT):]
+            self._send()
+
+    def _send(self) -> None:
+        if self.asked and self.held:
+            try:
+                os.write(self.guest_in, self.held)
+            except BrokenPipeError:
+                pass  # QEMU is exiting; its output says how
+            self.held = b""
