@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 BEGIN, END = "--- BEGIN TIERS ---", "--- END TIERS ---"
 HIT_RATE = re.compile(r"^tiers: \d+ sites, hit rate [\d.]+% \((\d+) of (\d+) hot calls")
-PER_TOKEN = re.compile(r"^LLAMA stats: (\d+) positions, (\d+) ticks/position")
+PER_TOKEN = re.compile(r"^LLAMA stats: (\d+) positions[^,]*(?:,[^,]*\))?, (\d+) [a-z-]+/position")
 DECISION = re.compile(r"^tier: (\S+) (promoted|rolled back) (\S+) -> (\S+)")
 
 

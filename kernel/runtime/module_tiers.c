@@ -47,8 +47,8 @@ static int call_tiers(const struct bf_registry_entry *entry, struct bf_tier_site
 {
     struct bf_module_result result;
     for (uint32_t call = 0; call < entry->calls; call++) {
-        bf_module_entry_fn fn = (bf_module_entry_fn)bf_tier_code(site);
-        int check = bf_tier_needs_check(site, (void *)fn);
+        int check;
+        bf_module_entry_fn fn = (bf_module_entry_fn)bf_tier_enter(site, &check);
         uint64_t cycles;
         int rc = bf_runner_call(fn, id, &result, &cycles);
         result.text[BF_MODULE_RESULT_MAX - 2] = '\0'; /* room for the fault test's mark */

@@ -100,9 +100,23 @@ struct bf_tier_site *bf_tier_register(const char *name, uint32_t count, void *co
     return site;
 }
 
-int bf_tier_needs_check(struct bf_tier_site *site, const void *code)
+void *bf_tier_enter(struct bf_tier_site *site, int *check)
 {
-    return site->unchecked && index_of(site, code) == site->tier;
+    *check = 0;
+    if (!__atomic_load_n(&site->unchecked, __ATOMIC_ACQUIRE))
+        return bf_tier_code(site);
+    lock(site);
+    void *code = site->code;
+    if (site->unchecked && site->trial_from != BF_TIER_NONE) {
+        if (!site->check_claimed) {
+            site->check_claimed = 1;
+            *check = 1;
+        } else {
+            code = site->codes[site->trial_from];
+        }
+    }
+    unlock(site);
+    return code;
 }
 
 int bf_tier_spoil(const struct bf_tier_site *site, const void *code)
@@ -146,8 +160,10 @@ void bf_tier_checked(struct bf_tier_site *site, const void *code, int same)
 {
     lock(site);
     if (site->unchecked && index_of(site, code) == site->tier) {
-        site->unchecked = 0;
-        if (!same)
+        site->check_claimed = 0;
+        if (same >= 0)
+            __atomic_store_n(&site->unchecked, 0, __ATOMIC_RELEASE);
+        if (same == 0)
             conclude(site, "wrong result");
     }
     unlock(site);
@@ -170,7 +186,8 @@ static void promote_if_due(struct bf_tier_site *site)
     if (next == BF_TIER_NONE || site->past_calls + site->calls < site->thresholds[next - 1])
         return;
     site->trial_from = site->tier;
-    site->unchecked = 1;
+    site->check_claimed = 0;
+    __atomic_store_n(&site->unchecked, 1, __ATOMIC_RELEASE);
     site->stats[next].window_calls = 0;
     site->stats[next].window_cycles = site->stats[next].window_work = 0;
     switch_to(site, next);

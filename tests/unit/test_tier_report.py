@@ -25,7 +25,8 @@ def test_the_table_the_hit_rate_and_the_decisions_are_read_back():
     lines = serial([site("sum", "O3", "", {"quick": 10, "O2": 8, "O3": 8})],
                    ["tier: sum promoted quick -> O2, 10 -> 8 per call",
                     "tier: sum rolled back pgo -> O3 (slower), 8 -> 9 per call",
-                    "LLAMA stats: 141 positions, 1150988 ticks/position, matmul=sse2"])
+                    "LLAMA stats: 141 positions (4 prompt, 137 generated), 1150988 "
+                    "instructions/position, matmul=sse2"])
     sites = extract_tiers(lines)
     assert list(sites) == ["sum"] and per_call(sites["sum"], "O2") == 8
     assert hit_rate(lines) == 0.75 and per_token(lines) == 1150988

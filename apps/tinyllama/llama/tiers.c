@@ -8,7 +8,6 @@
  */
 #include <bf/console.h>
 #include <bf/cpu.h>
-#include <bf/heap.h>
 #include <bf/string.h>
 #include <bf/tiers.h>
 #include "matmul.h"
@@ -35,20 +34,23 @@ _Static_assert(sizeof thresholds / sizeof thresholds[0] >= 3, "three promotions 
  * holds the same mix of shapes whatever call it starts at. */
 #define WINDOW 22u
 
+/* The reference rows of a check: static, since a check may run on any processor (the heap is the
+ * boot processor's). A call with more rows leaves the check to a later call. */
+#define REFERENCE_ROWS 8192u
+
 static struct bf_tier_site *site;
-static float *reference;
-static uint32_t reference_size;
+static float reference[REFERENCE_ROWS];
 
 static void matmul_tiered(float *xout, const float *x, const float *w, int n, int d)
 {
-    llama_matmul_fn fn = (llama_matmul_fn)bf_tier_code(site);
-    int check = bf_tier_needs_check(site, (void *)fn);
-    if (check && (uint32_t)d > reference_size) {
-        kfree(reference);
-        reference = kmalloc((uint32_t)d * sizeof(float));
-        reference_size = reference ? (uint32_t)d : 0;
+    int check;
+    llama_matmul_fn fn = (llama_matmul_fn)bf_tier_enter(site, &check);
+    if (check && (uint32_t)d > REFERENCE_ROWS) {
+        bf_tier_checked(site, (void *)fn, -1);
+        check = 0;
+        fn = (llama_matmul_fn)site->codes[0];
     }
-    if (check && reference) /* before the timed call: the check is not the tier's cost */
+    if (check) /* before the timed call: the check is not the tier's cost */
         ((llama_matmul_fn)site->codes[0])(reference, x, w, n, d);
     uint64_t start = rdtsc();
     fn(xout, x, w, n, d);
@@ -56,7 +58,7 @@ static void matmul_tiered(float *xout, const float *x, const float *w, int n, in
     if (bf_tier_spoil(site, (void *)fn)) /* a fault test: this tier is made wrong */
         xout[0] = -xout[0] - 1.0f;
     if (check) {
-        int same = !reference || memcmp(xout, reference, (uint32_t)d * sizeof(float)) == 0;
+        int same = memcmp(xout, reference, (uint32_t)d * sizeof(float)) == 0;
         bf_tier_checked(site, (void *)fn, same);
         if (!same)
             memcpy(xout, reference, (uint32_t)d * sizeof(float));

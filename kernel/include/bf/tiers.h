@@ -40,6 +40,7 @@ struct bf_tier_site {
     uint8_t learned;          /* the tier the state record gave, or BF_TIER_NONE */
     uint8_t trial_from;       /* during a trial, the tier promoted from; else BF_TIER_NONE */
     uint8_t unchecked;        /* the trial tier's first result is not checked yet */
+    uint8_t check_claimed;    /* a caller is checking it (bf_tier_enter) */
     uint8_t pinned;           /* a fixed tier (opt/bareflow/tier): no promotion */
     uint8_t rejected;         /* a bit per tier rolled back, now or in an earlier boot */
     uint8_t on_learned;       /* every call so far went to the learned tier */
@@ -75,10 +76,15 @@ static inline void *bf_tier_code(const struct bf_tier_site *site)
     return __atomic_load_n(&site->code, __ATOMIC_ACQUIRE);
 }
 
-/* Whether this call of `code` is the first of a trial: the caller then compares its result with
- * the reference and reports it with bf_tier_checked(). */
-int bf_tier_needs_check(struct bf_tier_site *site, const void *code);
-/* The first result of a trial tier: `same` is 0 when it differs from the reference (rollback). */
+/*
+ * The code a caller runs now. While a promotion's first result is not checked yet, exactly one
+ * caller gets the new tier with *check = 1: it compares its result with the reference and says
+ * so with bf_tier_checked(); every other caller (on any core) meanwhile gets the tier the
+ * promotion came from, so an unchecked result is never used.
+ */
+void *bf_tier_enter(struct bf_tier_site *site, int *check);
+/* The checked result of a trial tier: `same` is 1 when it equals the reference, 0 when not
+ * (rollback), -1 when the caller could not check it (another call will). */
 void bf_tier_checked(struct bf_tier_site *site, const void *code, int same);
 /* A fault test (opt/bareflow/tier_fault=wrong:<site>:<tier>): the caller must spoil the result. */
 int bf_tier_spoil(const struct bf_tier_site *site, const void *code);
