@@ -30,7 +30,8 @@ from bfbuild_unikernel.qemu.boot import boot, qemu_argv  # noqa: E402
 from bfbuild_unikernel.qemu.smp import smp_args  # noqa: E402
 
 LABEL = "//images:tinyllama_smp"
-STATS = re.compile(r"^LLAMA stats: (\d+) positions, (\d+) ticks/position")
+# "LLAMA stats: 141 positions[ (...)], N ticks/position" (host-cycles/ or instructions/position)
+STATS = re.compile(r"^LLAMA stats: (\d+) positions.*?, (\d+) [\w-]+/position")
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 
@@ -53,7 +54,7 @@ def run_once(image, disk, model, processors, icount):
     argv = qemu_argv("qemu-system-i386", image, model, extra=[*smp_args(processors, extra), *extra],
                      data_disk=disk)
     result = boot(argv, timeout=600)
-    stats = next((STATS.match(l) for l in result.lines if STATS.match(l)), None)
+    stats = next((STATS.match(line) for line in result.lines if STATS.match(line)), None)
     tokens = next((l for l in result.lines if l.startswith("LLAMA tokens:")), None)
     started = next((l for l in result.lines if l.startswith("smp: ")), "")
     if not result.success or stats is None:
