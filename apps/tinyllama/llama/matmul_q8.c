@@ -1,4 +1,5 @@
 /* The q8 matmul (runq.c's): integer group dot products in the variant the float matmul uses. */
+#include <bf/parallel.h>
 #include <bf/string.h>
 #include "matmul.h"
 #include "profile.h"
@@ -28,14 +29,38 @@ static llama_q8_row_fn row_for(int group_size)
     return llama_q8_row_scalar;
 }
 
+/* Rows begin..end of one q8 matmul, on whichever processor bf_parallel_for gives them to. */
+struct q8_rows {
+    llama_q8_row_fn row;
+    float *xout;
+    const struct llama_q8_activation *x;
+    const int8_t *wq;
+    const float *ws;
+    int n, group_size;
+};
+
+static void q8_rows(void *ctx, uint32_t begin, uint32_t end)
+{
+    const struct q8_rows *m = ctx;
+    uint32_t n = (uint32_t)m->n, groups = n / (uint32_t)m->group_size;
+    for (uint32_t i = begin; i < end; i++)
+        m->xout[i] = m->row(m->x->q, m->x->s, m->wq + i * n, m->ws + i * groups, (int)groups,
+                            m->group_size);
+}
+
+/* Fewer products than this run on one processor, as llama_matmul's. */
+#define PARALLEL_MIN_MACS 4096u
+
+/* Rows split across the processors like the float matmul's: a row's value does not depend on
+ * which processor computes it, so neither do the tokens. */
 void llama_q8_matmul(float *xout, const struct llama_q8_activation *x, const int8_t *wq,
                      const float *ws, int n, int d, int group_size)
 {
     uint64_t start = llama_prof_start();
-    llama_q8_row_fn row = row_for(group_size);
-    int groups = n / group_size;
-    for (int i = 0; i < d; i++)
-        xout[i] = row(x->q, x->s, wq + (uint32_t)i * (uint32_t)n, ws + (uint32_t)i * (uint32_t)groups,
-                      groups, group_size);
+    struct q8_rows m = {row_for(group_size), xout, x, wq, ws, n, group_size};
+    if (bf_cpu_count() > 1 && (uint32_t)n * (uint32_t)d >= PARALLEL_MIN_MACS)
+        bf_parallel_for((uint32_t)d, q8_rows, &m);
+    else
+        q8_rows(&m, 0, (uint32_t)d);
     llama_prof_stop(LLAMA_PROF_MATMUL, start);
 }
