@@ -3,6 +3,7 @@
  * everything below must lie under 32 MiB.
  *
  *   0x00007C00  stage 1, then stage 2 (and its GDT) from 0x7E00      (boot/layout.inc)
+ *   0x00009000  other processors' start-up code, copied at boot  (runtime/smp_trampoline.asm)
  *   0x00010000  kernel file bytes and .bss, up to 0x80000             (boot/layout.inc)
  *   0x00080000  kernel stack, grows down from 0x90000                 (runtime/entry.asm)
  *   0x000A0000  VGA and BIOS area, not RAM to use
