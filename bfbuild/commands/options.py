@@ -37,8 +37,10 @@ def _shard(text: str):
 
 
 def _remote_url(text: str) -> str:
-    scheme = text.split("://", 1)[0] if "://" in text else ""
-    if scheme not in ("http", "https", "grpc", "grpcs") or not text.split("://", 1)[1]:
+    from bfbuild.engine.cache_remote import SCHEMES
+
+    scheme, _, rest = text.partition("://")
+    if scheme not in SCHEMES or not rest:
         raise argparse.ArgumentTypeError(
             f"'{text}' is not a cache URL: http(s)://HOST[:PORT][/PATH] (Bazel's HTTP cache) "
             f"or grpc(s)://HOST[:PORT] (REAPI)")

@@ -18,7 +18,7 @@ from bfbuild.engine.cache_entries import MAX_BLOB_BYTES, MAX_ENTRY_BYTES, TooLar
 
 TIMEOUT = 10  # seconds for one remote request to connect, or to deliver its next bytes
 DEADLINE = 60  # seconds for one remote fetch as a whole
-SCHEMES = ("http", "https", "grpc", "grpcs")
+SCHEMES = ("http", "https", "grpc", "grpcs")  # what --remote-cache accepts
 Digest = Tuple[str, int]  # (sha256 hex, size)
 
 
