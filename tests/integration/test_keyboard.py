@@ -42,7 +42,7 @@ def test_typed_keys_reach_the_kernel_with_shift(workspace, tmp_path):
     workspace.bfbuild("build", "//kbdtest:image", check=0)
     image = workspace.path("bfout/i686-any-clang/kbdtest/image/image.img")
     monitor = tmp_path / "monitor.sock"
-    argv = qemu_argv("qemu-system-i386", str(image), "qemu32",
+    argv = qemu_argv("qemu-system-i386", str(image), "qemu32", memory="32M",
                      extra=["-monitor", f"unix:{monitor},server,nowait"])
     at = argv.index("-monitor")  # the default command line's '-monitor none'
     assert argv[at + 1] == "none"
