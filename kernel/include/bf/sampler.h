@@ -19,7 +19,7 @@
 #define BF_SAMPLER_FORMAT_VERSION 1
 #define BF_SAMPLER_MAX_CPUS 1      /* one buffer per processor; the kernel runs one today */
 #define BF_SAMPLER_MAX_DEPTH 64    /* addresses per sample: the EIP and up to 63 callers */
-#define BF_SAMPLER_WORDS (256u * 1024u) /* 1 MiB of records per processor */
+#define BF_SAMPLER_WORDS (512u * 1024u) /* 2 MiB of records per processor */
 #define BF_SAMPLER_MAX_LOADS 64    /* module loads named in the export */
 #define BF_SAMPLER_FWCFG_FILE "opt/bareflow/sample_hz"
 
