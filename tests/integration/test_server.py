@@ -172,24 +172,14 @@ def test_a_server_starts_serves_again_warm_gives_local_results_and_shuts_down(se
     assert "no build server" in served.run("shutdown").stdout
 
 
-def test_an_idle_server_stops_by_itself(tmp_path):
-    served = Served(copy_workspace(tmp_path / "ws"), tmp_path / "cache", BFBUILD_SERVER_IDLE="1")
-    try:
-        served.run("query", "deps(//kernel:runtime)")
-        assert served.pid() in served.processes()
-        assert served.wait_until_gone(6.0) == []
-        assert "stopping: idle for 1s" in served.log()
-    finally:
-        served.stop()
-
-
-def test_a_server_whose_code_changed_is_replaced(tmp_path):
+def test_a_server_whose_code_changed_is_replaced_and_an_idle_one_stops(tmp_path):
     """bfbuild imported from a copy (PYTHONPATH) whose module then changes: the next command
-    is handed to a new server, which runs the new code."""
+    is handed to a new server, which runs the new code; left idle, that one stops by itself."""
     code = tmp_path / "code"
     for package in ("bfbuild", "bfbuild_unikernel"):
         shutil.copytree(REPO / package, code / package, ignore=shutil.ignore_patterns("__pycache__"))
-    served = Served(copy_workspace(tmp_path / "ws"), tmp_path / "cache", PYTHONPATH=str(code))
+    served = Served(copy_workspace(tmp_path / "ws"), tmp_path / "cache", PYTHONPATH=str(code),
+                    BFBUILD_SERVER_IDLE="3")
     try:
         served.run("query", TARGET)
         old = served.pid()
@@ -197,8 +187,11 @@ def test_a_server_whose_code_changed_is_replaced(tmp_path):
             handle.write("\n# changed\n")
         proc = served.run("query", TARGET)
         assert "restarting the build server: " in proc.stderr and "layout.py changed" in proc.stderr
-        assert served.pid() != old and served.processes() == [served.pid()], served.log()
+        new = served.pid()
+        assert new != old and served.processes() == [new], served.log()
         assert "//kernel:runtime" in proc.stdout
+        assert served.wait_until_gone(10.0) == []
+        assert f"[{new}] stopping: idle for 3s" in served.log()
     finally:
         served.stop()
 
@@ -217,6 +210,7 @@ def test_a_server_killed_mid_build_leaves_nothing_and_is_replaced(served):
     assert served.wait_until_gone(2.0) == []
     out, err = client.communicate(timeout=60)
     assert client.returncode == 1 and "build server stopped during the command" in err
+    assert "bfbuild: done" not in out  # the command did not go on to finish the build
     assert _lock_is_free(served.ws)
     for header, text in texts.items():
         served.ws.path(header).write_text(text)
