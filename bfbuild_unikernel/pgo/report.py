@@ -240,8 +240,10 @@ def markdown(report: Dict) -> str:
     has_ir = "geomean_speedup_ir" in report
     lines = [f"# PGO report: {report['image']} on {report['cpu']}", "",
              f"Profile: `{report['profile']}`. Numbers are {report['unit']}: rdtsc counts "
-             "instructions under icount, not cycles. `on`: each module at the level its profile "
-             "earns; " + ("`ir`: each module at its own level, optimised by clang with its "
+             "instructions under icount, not cycles. `off`: each module at its own level (the "
+             "modules' is O1, the quick tier); against O2, the level a user would build with, "
+             "every tier is measured by `bfbuild pgo //images:tinyllama_adaptive` (docs/tiers.md). "
+             "`on`: each module at the level its profile earns; " + ("`ir`: each module at its own level, optimised by clang with its "
                           "instrumentation profile (-fprofile-instr-use)." if has_ir else ""), ""]
     head = "| module | calls | level | off | on | speed-up on |"
     rule = "|---|---:|---|---:|---:|---:|"

@@ -6,11 +6,14 @@ its hit-rate line, and the instructions per token of its inference.
     [ {"site": ..., "settled": ..., "learned": ..., "tiers": [{"tier": ..., "calls": ...,
        "cycles": ..., "work": ..., "cost": ..., "rolled_back": ...}, ...]}, ... ]
     --- END TIERS ---
+
+and the record of learned tiers it saves on its state disk (decode_record).
 """
 from __future__ import annotations
 
 import json
 import re
+import struct
 from typing import Dict, List, Optional, Sequence
 
 BEGIN, END = "--- BEGIN TIERS ---", "--- END TIERS ---"
@@ -77,3 +80,33 @@ def per_call(site: dict, tier: str) -> Optional[float]:
         if entry["tier"] == tier and entry["calls"]:
             return entry["cycles"] / entry["calls"]
     return None
+
+
+RECORD_MAGIC = 0x31544642  # "BFT1", kernel/runtime/tiers_record.c
+RECORD_HEADER = struct.Struct("<II")
+RECORD_SITE = struct.Struct("<20s48s6I3I")  # name, 6 tier names of 8, 6 costs, rejected, settled, calls
+
+
+def _text(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("ascii", errors="replace")
+
+
+def decode_record(payload: bytes) -> Dict[str, dict]:
+    """The learned tiers the kernel saved (the TIERS record of its state disk, read with
+    `bfbuild state IMAGE --record TIERS --out FILE`): {site: {settled, calls, tiers: {name:
+    {cost, rolled_back}}}}; TiersError when it is not such a record."""
+    if len(payload) < RECORD_HEADER.size:
+        raise TiersError(f"a TIERS record is at least {RECORD_HEADER.size} bytes, not {len(payload)}")
+    magic, count = RECORD_HEADER.unpack_from(payload)
+    if magic != RECORD_MAGIC or len(payload) != RECORD_HEADER.size + count * RECORD_SITE.size:
+        raise TiersError(f"not a TIERS record (magic {magic:#x}, {len(payload)} bytes for {count} sites)")
+    sites = {}
+    for index in range(count):
+        name, names, *rest = RECORD_SITE.unpack_from(payload, RECORD_HEADER.size + index * RECORD_SITE.size)
+        costs, (rejected, settled, calls) = rest[:6], rest[6:]
+        tiers = [_text(names[8 * t:8 * t + 8]) for t in range(6)]
+        sites[_text(name)] = {
+            "settled": tiers[settled] if settled < 6 else "", "calls": calls,
+            "tiers": {tier: {"cost": costs[t], "rolled_back": bool(rejected >> t & 1)}
+                      for t, tier in enumerate(tiers) if tier}}
+    return sites

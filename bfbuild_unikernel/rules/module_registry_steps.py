@@ -21,8 +21,12 @@ def template_digest() -> str:
 
 def render_registry(inputs, outputs, params):
     """Python step: blobs -> registry.c."""
-    modules = []
+    modules, seen = [], set()
     for path, meta in zip(inputs, params["modules"]):
+        if meta.get("tier") and meta["name"] in seen:  # a higher tier: on the data disk only
+            modules.append({**meta, "size": 0, "rows": []})
+            continue
+        seen.add(meta["name"])
         data = open(path, "rb").read()
         hexes = [f"0x{byte:02x}," for byte in data]
         rows = [" ".join(hexes[i:i + 16]) for i in range(0, len(hexes), 16)]

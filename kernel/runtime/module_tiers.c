@@ -13,16 +13,28 @@
 #include <bf/tiers.h>
 #include "module_runner_internal.h"
 
-/* Loads every tier; the number loaded from the data disk, or -1 when one has no valid blob. */
+/*
+ * Loads every tier it can into codes[], names[] and levels[] (the image embeds the first tier
+ * only, the data disk holds them all); returns how many, with *from_disk of them from the disk,
+ * or -1 when the first tier has no valid blob.
+ */
 static int load_tiers(const struct bf_registry_entry *tiers, uint32_t count, int have_disk,
-                      void *codes[], uint8_t levels[])
+                      void *codes[], const char *names[], uint8_t levels[], int *from_disk)
 {
-    int from_disk = 0;
+    int loaded = 0;
+    *from_disk = 0;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t slot = BF_MODULE_SLOT + i * BF_MODULE_TIER_SLOT_SIZE, size = 0;
         uint8_t *copy = have_disk ? bf_runner_load_from_disk(&tiers[i], slot, &size) : 0;
         const uint8_t *blob = copy;
         char why[128];
+        if (!blob && !tiers[i].blob) {
+            if (i == 0)
+                return -1;
+            kprintf("module %s: tier %s is not on the data disk, left out\n", tiers[i].name,
+                    tiers[i].tier);
+            continue;
+        }
         if (!blob) {
             if (bf_module_validate_tier(tiers[i].blob, tiers[i].size, tiers[i].name,
                                         tiers[i].cpu_tag, tiers[i].tier, slot, why,
@@ -33,12 +45,13 @@ static int load_tiers(const struct bf_registry_entry *tiers, uint32_t count, int
             }
             blob = tiers[i].blob;
         }
-        codes[i] = (void *)bf_module_load(blob);
-        levels[i] = ((const struct bf_module_header *)blob)->opt_level;
-        from_disk += copy != 0;
+        codes[loaded] = (void *)bf_module_load(blob);
+        names[loaded] = tiers[i].tier;
+        levels[loaded++] = ((const struct bf_module_header *)blob)->opt_level;
+        *from_disk += copy != 0;
         kfree(copy);
     }
-    return from_disk;
+    return loaded;
 }
 
 /* Calls the module through its site; 0 when every call succeeded with the first result. */
@@ -88,21 +101,21 @@ void bf_run_tiered(const struct bf_registry_entry *tiers, uint32_t count, int ha
         summary->refused++;
         return;
     }
-    int from_disk = load_tiers(tiers, count, have_disk, codes, levels);
-    if (from_disk < 0) {
+    int from_disk, loaded = load_tiers(tiers, count, have_disk, codes, names, levels, &from_disk);
+    if (loaded < 0) {
+        kprintf("module %s: refused: its first tier is neither embedded nor on the data disk\n",
+                tiers[0].name);
         summary->refused++;
         return;
     }
-    for (uint32_t i = 0; i < count; i++)
-        names[i] = tiers[i].tier;
-    struct bf_tier_site *site =
-        bf_tier_register(tiers[0].name, count, codes, names, bf_registry_tier_thresholds, 1);
+    struct bf_tier_site *site = bf_tier_register(tiers[0].name, (uint32_t)loaded, codes, names,
+                                                 bf_registry_tier_thresholds, 1);
     if (!site) {
         kprintf("module %s: refused: the tier table is full\n", tiers[0].name);
         summary->refused++;
         return;
     }
-    const char *source = from_disk == (int)count ? "disk" : "embedded";
+    const char *source = from_disk == loaded ? "disk" : "embedded";
     int id = bf_profile_register(tiers[0].name, BF_MODULE_SLOT, BF_MODULE_SLOT_SIZE, -1,
                                  tiers[0].cpu_tag, source);
     struct bf_module_result first;
@@ -112,11 +125,11 @@ void bf_run_tiered(const struct bf_registry_entry *tiers, uint32_t count, int ha
     }
     const char *settled = bf_tier_settled(site);
     uint8_t level = 0;
-    for (uint32_t i = 0; i < count; i++)
+    for (int i = 0; i < loaded; i++)
         if (strcmp(names[i], settled) == 0)
             level = levels[i];
     kprintf("RESULT %s source=%s opt=%s cpu=%s tier=%s | %s\n", tiers[0].name, source,
             bf_runner_opt_name(level), tiers[0].cpu_tag, settled, first.text);
     summary->ran++;
-    summary->from_disk += from_disk == (int)count;
+    summary->from_disk += from_disk == loaded;
 }

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bfbuild_unikernel.pgo.profile import extract_profile
-from bfbuild_unikernel.pgo.tiers import decisions, extract_tiers, hit_rate, per_token
+from bfbuild_unikernel.pgo.tiers import decisions, decode_record, extract_tiers, hit_rate, per_token
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
 
 from tests.integration.conftest import REPO, copy_workspace, registry_modules
@@ -125,3 +125,8 @@ def test_boot_one_promotes_and_rolls_back_boot_two_starts_at_the_learned_tiers(s
     assert learned_in_boot_one["llama_matmul"] == "model"
     assert per_token(second) < per_token(first)
     assert expected_tokens() in second
+    # What the kernel saved reads back on the host as it printed it.
+    shared.bfbuild("state", ADAPTIVE, "--record", "TIERS", "--out", "tiers.bin", check=0)
+    record = decode_record(shared.path("tiers.bin").read_bytes())
+    assert {name: site["settled"] for name, site in record.items()} == learned_in_boot_one
+    assert record["fibonacci"]["tiers"]["O2"]["rolled_back"] and record["fibonacci"]["calls"] == 24

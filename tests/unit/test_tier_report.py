@@ -5,8 +5,9 @@ import json
 import pytest
 
 from bfbuild_unikernel.pgo import tier_report
-from bfbuild_unikernel.pgo.tiers import (TiersError, decisions, extract_tiers, hit_rate, per_call,
-                                         per_token)
+from bfbuild_unikernel.pgo.tiers import (RECORD_HEADER, RECORD_MAGIC, RECORD_SITE, TiersError,
+                                         decisions, decode_record, extract_tiers, hit_rate,
+                                         per_call, per_token)
 
 
 def site(name, settled, learned, costs, rolled=()):
@@ -58,3 +59,16 @@ def test_the_report_measures_against_o2_and_flags_slower_tiers():
     assert llama["speedup_boot2"] == pytest.approx(1200 / 960)
     text = tier_report.markdown({"image": "//images:x", "cpu": "i686", "baseline": "O2", **report})
     assert "120 **slower**" in text and "**1.250**" in text and "99.0%" in text
+
+
+def test_the_saved_record_is_decoded_and_a_foreign_one_refused():
+    def site_bytes(name, tiers, costs, rejected, settled, calls):
+        names = b"".join(t.encode().ljust(8, b"\0") for t in tiers).ljust(48, b"\0")
+        return RECORD_SITE.pack(name.encode(), names, *costs, rejected, settled, calls)
+    payload = RECORD_HEADER.pack(RECORD_MAGIC, 1) + site_bytes(
+        "sum", ["quick", "O2", "O3"], [10, 8, 9, 0, 0, 0], 0b100, 1, 24)
+    assert decode_record(payload) == {"sum": {"settled": "O2", "calls": 24, "tiers": {
+        "quick": {"cost": 10, "rolled_back": False}, "O2": {"cost": 8, "rolled_back": False},
+        "O3": {"cost": 9, "rolled_back": True}}}}
+    with pytest.raises(TiersError, match="not a TIERS record"):
+        decode_record(payload[:-1])

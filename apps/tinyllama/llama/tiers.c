@@ -8,6 +8,7 @@
  */
 #include <bf/console.h>
 #include <bf/cpu.h>
+#include <bf/heap.h>
 #include <bf/string.h>
 #include <bf/tiers.h>
 #include "matmul.h"
@@ -34,12 +35,13 @@ _Static_assert(sizeof thresholds / sizeof thresholds[0] >= 3, "three promotions 
  * holds the same mix of shapes whatever call it starts at. */
 #define WINDOW 22u
 
-/* The reference rows of a check: static, since a check may run on any processor (the heap is the
- * boot processor's). A call with more rows leaves the check to a later call. */
-#define REFERENCE_ROWS 8192u
+/* The reference rows of a check, allocated once by the boot processor (a check may run on any
+ * processor; the heap is the boot processor's). A call with more rows leaves the check to a
+ * later call. */
+#define REFERENCE_ROWS 65536u
 
 static struct bf_tier_site *site;
-static float reference[REFERENCE_ROWS];
+static float *reference;
 
 static void matmul_tiered(float *xout, const float *x, const float *w, int n, int d)
 {
@@ -80,9 +82,12 @@ void llama_tiers_install(void)
         kprintf("llama: matmul %s has no tiers\n", variant);
         return;
     }
-    site = bf_tier_register("llama_matmul", 4, codes, tier_names, thresholds, WINDOW);
-    if (!site)
+    reference = kmalloc(REFERENCE_ROWS * sizeof(float));
+    site = reference ? bf_tier_register("llama_matmul", 4, codes, tier_names, thresholds, WINDOW) : 0;
+    if (!site) {
+        kprintf("llama: no room for the matmul's tiers, one build it is\n");
         return;
+    }
     site->unit = "64 multiply-adds";
     llama_matmul_use(matmul_tiered, variant);
     kprintf("llama: matmul %s in tiers quick, O2, O3, model; starts at %s\n", variant,
