@@ -222,5 +222,14 @@ def test_with_the_server_killing_the_client_stops_its_command_and_engine(
     while time.monotonic() < ends and _served_processes(built, server_env):
         time.sleep(0.05)
     assert _served_processes(built, server_env) == []
+    # The command was stopped (the client gone is a SIGHUP to it), not left to finish the build.
+    folder = server_env["BFBUILD_SERVER_DIR"]
+    ends = time.monotonic() + 5.0
+    while True:  # the server logs how the command ended once it has reaped it
+        log = "".join(open(os.path.join(folder, d, "log")).read() for d in os.listdir(folder))
+        if log.splitlines()[-1].endswith(": signal 1") or time.monotonic() > ends:
+            break
+        time.sleep(0.05)
+    assert log.splitlines()[-1].endswith(": signal 1"), log
     _revert(built, originals)
     _assert_clean_bytes(built, reference)
