@@ -125,8 +125,14 @@ def _engine(args, cwd, env, stderr_fd, keep) -> None:
                                       errors="backslashreplace", line_buffering=True)
         sys.argv = ["scons", *args]
         sys.path.insert(0, cwd)  # as `python -m` puts the current folder first
+        import SCons.Defaults
         import SCons.Script
 
+        # The script's global calls (SConsignFile, Default, AlwaysBuild) make SCons's default
+        # environment, which looks for compilers on PATH (40-60 ms). Made first without tools
+        # (here, in the workspace, as SCons would make its file system), it serves them the
+        # same: the script runs only its own Python actions.
+        SCons.Defaults.DefaultEnvironment(tools=[])
         SCons.Script.main()  # ends with sys.exit(status)
         return 0
 
