@@ -11,6 +11,7 @@ SIGHUP. So the workspace lock and the engine live exactly as long as in a local 
 from __future__ import annotations
 
 import atexit
+import codecs
 import ctypes
 import io
 import locale
@@ -71,9 +72,12 @@ def _become_client(request, fds) -> None:
         locale.setlocale(locale.LC_CTYPE, "")
     except locale.Error:
         pass
-    encoding = os.environ.get("PYTHONIOENCODING") or locale.getpreferredencoding(False)
-    sys.stdin = _text(0, "r", encoding, "strict", False)
-    sys.stdout = _text(1, "w", encoding, "strict", os.isatty(1))
+    encoding, errors = locale.getpreferredencoding(False), "strict"
+    if sys.flags.utf8_mode or codecs.lookup(encoding).name == "ascii":
+        encoding, errors = "utf-8", "surrogateescape"  # as Python does in the C locale (PEP 540)
+    encoding = os.environ.get("PYTHONIOENCODING") or encoding
+    sys.stdin = _text(0, "r", encoding, errors, False)
+    sys.stdout = _text(1, "w", encoding, errors, os.isatty(1))
     sys.stderr = _text(2, "w", encoding, "backslashreplace", True)
 
 
