@@ -8,6 +8,8 @@ build goes on without it: a remote cache never fails a build."""
 from __future__ import annotations
 
 import http.client
+import os
+import ssl
 import sys
 import threading
 import time
@@ -19,6 +21,7 @@ from bfbuild.engine.cache_entries import MAX_BLOB_BYTES, MAX_ENTRY_BYTES, TooLar
 TIMEOUT = 10  # seconds for one remote request to connect, or to deliver its next bytes
 DEADLINE = 60  # seconds for one remote fetch as a whole
 SCHEMES = ("http", "https", "grpc", "grpcs")  # what --remote-cache accepts
+TLS_CA_ENV = "BFBUILD_REMOTE_TLS_CA"  # PEM certificates of a private CA, for https:// and grpcs://
 Digest = Tuple[str, int]  # (sha256 hex, size)
 
 
@@ -89,8 +92,12 @@ class RemoteStore(Remote):
     def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            kind = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
-            connection = kind(self._host, self._port, timeout=TIMEOUT)
+            if self._scheme == "https":  # the system's roots, or those of a private CA
+                context = ssl.create_default_context(cafile=os.environ.get(TLS_CA_ENV) or None)
+                connection = http.client.HTTPSConnection(self._host, self._port, timeout=TIMEOUT,
+                                                         context=context)
+            else:
+                connection = http.client.HTTPConnection(self._host, self._port, timeout=TIMEOUT)
             self._local.connection = connection
             self.connections += 1
         return connection

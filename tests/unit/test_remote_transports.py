@@ -163,3 +163,29 @@ def test_grpcs_verifies_the_server_with_the_given_certificates(tmp_path, monkeyp
     finally:
         server.stop(None)
     assert capsys.readouterr().out.count("remote cache:") == 1
+
+
+def test_https_verifies_the_server_with_the_given_certificates(tmp_path, monkeypatch, capsys):
+    import ssl
+
+    key, cert = _self_signed(tmp_path)
+    (tmp_path / "key.pem").write_bytes(key)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.seen = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "ca.pem", tmp_path / "key.pem")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"https://localhost:{httpd.server_address[1]}"
+    try:
+        monkeypatch.setenv("BFBUILD_REMOTE_TLS_CA", str(tmp_path / "ca.pem"))
+        trusting = open_remote(url, [("Authorization", "Bearer x")])
+        assert trusting.get_action(("a" * 64, 10)) is None and not trusting.broken
+        assert httpd.seen == ["Bearer x"]
+        monkeypatch.delenv("BFBUILD_REMOTE_TLS_CA")
+        doubting = open_remote(url)
+        assert doubting.get_action(("a" * 64, 10)) is None and doubting.broken
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert capsys.readouterr().out.count("remote cache:") == 1

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import grpc
 
 from bfbuild.engine.cache_entries import MAX_BLOB_BYTES, TooLarge
-from bfbuild.engine.cache_remote import DEADLINE, TIMEOUT, Digest, Remote
+from bfbuild.engine.cache_remote import DEADLINE, TIMEOUT, TLS_CA_ENV, Digest, Remote
 from bfbuild.engine.reapi import protos
 
 MAX_MESSAGE = 4 << 20  # gRPC's usual message bound, both ways
@@ -54,8 +54,8 @@ def channel_for(url: str) -> grpc.Channel:
     if not secure:
         return grpc.insecure_channel(target, options=options)
     roots = None
-    if os.environ.get("BFBUILD_REMOTE_TLS_CA"):
-        with open(os.environ["BFBUILD_REMOTE_TLS_CA"], "rb") as handle:
+    if os.environ.get(TLS_CA_ENV):
+        with open(os.environ[TLS_CA_ENV], "rb") as handle:
             roots = handle.read()
     return grpc.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=roots),
                                options=options)
