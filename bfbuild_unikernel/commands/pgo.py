@@ -1,8 +1,11 @@
-"""`bfbuild pgo IMAGE [--cpu C] [--update-profiles | --profiles-out DIR]`: record the image's
+"""`bfbuild pgo IMAGE [--cpu C] [--update-profiles | --profiles-out DIR] [--from-state]`: record the image's
 profile under icount, say how it differs from the checked-in one, rebuild the image optimised and
 compare instructions per call against the default build (bfbuild_unikernel.pgo.report). The
-recorded profiles go to bfout/pgo/profiles/ unless --update-profiles asks for profiles/."""
+recorded profiles go to bfout/pgo/profiles/ unless --update-profiles asks for profiles/. With
+--from-state, the profile is made from what an adaptive image learned (bfbuild_unikernel.pgo.
+from_state) and nothing boots."""
 from bfbuild.api import EXIT_OK, BfError, BuildFailure, Command
+from bfbuild_unikernel.pgo import from_state
 from bfbuild_unikernel.pgo import report as pgo_report
 from bfbuild_unikernel.pgo import tier_report
 
@@ -15,6 +18,9 @@ def _arguments(parser):
                             "optimised builds read), each file named as it changes")
     where.add_argument("--profiles-out", metavar="DIR", default=None,
                        help="write the recorded profiles to DIR (default: bfout/pgo/profiles)")
+    parser.add_argument("--from-state", action="store_true",
+                        help="boot nothing: merge the tiers an adaptive image learned (its state "
+                             "disk's TIERS record) into the profile the offline build reads")
 
 
 def run(invocation) -> int:
@@ -34,6 +40,11 @@ def run(invocation) -> int:
         return analysis
 
     for config in invocation.configurations():
+        if options.from_state:
+            analysis = build(labels, [config])
+            from_state.run(session, analysis.top[0], config["cpu"], options.update_profiles,
+                           options.profiles_out)
+            continue
         if _tiered(invocation, labels[0], config, build):
             report = tier_report.run(session, labels[0], config, build)
             print(tier_report.markdown(report))

@@ -4,7 +4,9 @@
     O2  when calls >=      T_calls or cycles >=      T_cycles
     O1  when the module was called at all
     its own level (the baseline) when it was never called
-and never below the module's own level: a profile only ever raises a level.
+and never below the module's own level: a profile only ever raises a level. A module whose entry
+has `learned` (the level of the tier the kernel settled on, from its state disk: pgo.learned)
+gets that level instead of the thresholds': the runtime measured it.
 
 `cycles` is the module's total_cycles in the profile, recorded under QEMU with
 -icount shift=0,sleep=off, where rdtsc counts guest instructions: the numbers are instructions,
@@ -27,8 +29,11 @@ def thresholds(settings: Optional[Mapping]) -> Dict[str, int]:
             "t_cycles": int(settings.get("t_cycles", DEFAULT_T_CYCLES))}
 
 
-def classify_module(calls: int, cycles: int, baseline: str, t_calls: int, t_cycles: int) -> str:
-    if calls >= 10 * t_calls or cycles >= 10 * t_cycles:
+def classify_module(calls: int, cycles: int, baseline: str, t_calls: int, t_cycles: int,
+                    learned: Optional[str] = None) -> str:
+    if learned in LEVEL_ORDER:
+        level = learned
+    elif calls >= 10 * t_calls or cycles >= 10 * t_cycles:
         level = "O3"
     elif calls >= t_calls or cycles >= t_cycles:
         level = "O2"
@@ -48,7 +53,8 @@ def plan(profile: Mapping, baselines: Mapping[str, str], limits: Mapping[str, in
     for name, baseline in baselines.items():
         module = by_name.get(name, {})
         levels[name] = classify_module(int(module.get("calls", 0)), int(module.get("total_cycles", 0)),
-                                       baseline, limits["t_calls"], limits["t_cycles"])
+                                       baseline, limits["t_calls"], limits["t_cycles"],
+                                       module.get("learned"))
     return {"thresholds": dict(limits), "profile_sha256": profile_digest(profile), "levels": levels}
 
 

@@ -17,6 +17,8 @@ MODULE_FIELDS = {"name": str, "calls": int, "total_cycles": int, "min_cycles": i
                  "max_cycles": int, "code_address": int, "code_size": int, "opt_level": int,
                  "cpu_tag": str, "source": str, "loaded": bool}
 
+LEARNED_LEVELS = ("O1", "O2", "O3")  # a module's optional `learned` level (pgo.learned)
+
 
 class ProfileError(ValueError):
     pass
@@ -55,6 +57,8 @@ def validate_profile(profile: Dict, expect_modules: Optional[Sequence[str]] = No
             value = module.get(field)
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 problems.append(f"module {name}: field '{field}' missing or not {kind.__name__}")
+        if "learned" in module and module["learned"] not in LEARNED_LEVELS:
+            problems.append(f"module {name}: 'learned' must be one of {', '.join(LEARNED_LEVELS)}")
         if any(p.startswith(f"module {name}:") for p in problems):
             continue
         if module["calls"] > 0 and not (module["min_cycles"] <= module["max_cycles"] <= module["total_cycles"]):

@@ -9,6 +9,8 @@ import re
 import pytest
 import yaml
 
+from bfbuild_unikernel.pgo.classify import plan, thresholds
+from bfbuild_unikernel.pgo.learned import TIER_LEVELS
 from bfbuild_unikernel.pgo.profile import extract_profile
 from bfbuild_unikernel.pgo.tiers import decisions, decode_record, extract_tiers, hit_rate, per_token
 from bfbuild_unikernel.qemu.boot import boot, qemu_argv
@@ -130,3 +132,8 @@ def test_boot_one_promotes_and_rolls_back_boot_two_starts_at_the_learned_tiers(s
     record = decode_record(shared.path("tiers.bin").read_bytes())
     assert {name: site["settled"] for name, site in record.items()} == learned_in_boot_one
     assert record["fibonacci"]["tiers"]["O2"]["rolled_back"] and record["fibonacci"]["calls"] == 24
+    # ... and becomes the offline build's profile: each module planned at its learned level.
+    shared.bfbuild("pgo", ADAPTIVE, "--from-state", check=0)
+    learned = json.loads(shared.path("bfout/pgo/learned/tinyllama-i686.json").read_text())
+    planned = plan(learned, dict.fromkeys(registry_modules(), "O1"), thresholds(None))["levels"]
+    assert planned == {name: TIER_LEVELS[learned_in_boot_one[name]] for name in registry_modules()}
