@@ -77,7 +77,7 @@ def machine_info(python: str, graph: Optional[Dict], tools: Sequence[str] = ()) 
 def cache_options(python: str) -> Dict:
     """The cache options `bfbuild build --help` shows: one pointing at a local cache folder (like
     --cache-dir DIR), one turning the cache off (like --no-cache)."""
-    text = command_output([python, "-m", "bfbuild", "build", "--help"])
+    text = command_output([python, "-m", "bfbuild", "build", "--help", "--no-server"])
     options = re.findall(r"(--[\w-]*cache[\w-]*)(?:[ =]([A-Z][A-Z_]*))?", text)
     folder = [name for name, metavar in options
               if metavar and not name.startswith("--no-") and "remote" not in name]
