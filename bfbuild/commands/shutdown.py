@@ -27,6 +27,13 @@ def check_server_settings(value, line) -> None:
                           line=where)
 
 
+check_server_settings.json_schema = {
+    "type": "object", "additionalProperties": False,
+    "description": "the build server of this workspace (docs/server.md)",
+    "properties": {IDLE_KEY: {"type": "number", "exclusiveMinimum": 0,
+                              "description": "seconds without a command before it stops"}}}
+
+
 def _is_server(pid: int, root: str) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:

@@ -8,6 +8,7 @@ import yaml
 
 from bfbuild.plugins import collect_axes, collect_mapping, collect_rules, make_plugin_manager
 import jsonschema
+from bfbuild.commands import builtin
 from bfbuild.commands.schema_json import dumps, workspace_schema
 from bfbuild.loading.workspace import load_workspace
 
@@ -17,7 +18,7 @@ SHIPPED = REPO / "docs" / "bfbuild.schema.json"
 
 @pytest.fixture(scope="module")
 def schema():
-    plugins = make_plugin_manager(load_workspace(REPO))
+    plugins = make_plugin_manager(load_workspace(REPO), builtins=[("bfbuild.commands", builtin)])
     return workspace_schema(collect_rules(plugins), collect_axes(plugins),
                             collect_mapping(plugins, "bfbuild_workspace_settings"))
 
@@ -71,7 +72,7 @@ def test_both_kinds_of_file_are_covered(schema):
     files = workspace_yaml_files()
     assert "BUILD.yaml" in files and "targets/images.yaml" in files and "modules/sum/BUILD.yaml" in files
     assert set(schema["$defs"]["workspace"]["properties"]) == {"workspace", "plugins", "defaults",
-                                                              "targets", "pgo"}
+                                                              "targets", "pgo", "server"}
 
 
 BAD = [
