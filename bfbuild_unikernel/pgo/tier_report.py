@@ -28,6 +28,12 @@ from bfbuild_unikernel.state.disk import with_state_disk
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 BASELINE = "O2"
 REPORT_DIR = f"{OUTPUT_DIR}/pgo"
+# The inference's sites, by the object of the kernel-tiers source that holds their code; they are
+# no modules (the modules' geometric means leave them out).
+KERNEL_PREFIX = "llama_"
+KERNEL_SITES = {"matmul_tier": ("llama_matmul",),
+                "ops_tier": ("llama_rmsnorm", "llama_softmax", "llama_rope", "llama_swiglu",
+                             "llama_attention")}
 
 
 def is_tiered(configured) -> bool:
@@ -52,7 +58,10 @@ def code_hashes(root: Path, configured) -> Dict[str, Dict[str, str]]:
                 hashes.setdefault(module.name, {})[module.tier] = objects_hash(objects)
         if kernel is not None:
             for tier, objects in zip(kernel.tiers, kernel.objects):
-                hashes.setdefault("llama_matmul", {})[tier] = objects_hash(root / o for o in objects)
+                for source, sites in KERNEL_SITES.items():
+                    mine = [root / o for o in objects if Path(o).name.startswith(source)]
+                    for site in sites if mine else ():
+                        hashes.setdefault(site, {})[tier] = objects_hash(mine)
     return hashes
 
 
@@ -73,7 +82,8 @@ def measure(session, configured, cpu_model: str, tiers: List[str]) -> Dict:
     pinned = {}
     for tier in tiers:
         lines = _boot(argv + ["-fw_cfg", f"name=opt/bareflow/tier,string={tier}"], f"tier {tier}")
-        pinned[tier] = {"sites": kt.extract_tiers(lines), "per_token": kt.per_token(lines)}
+        pinned[tier] = {"sites": kt.extract_tiers(lines), "per_token": kt.per_token(lines),
+                        "tokens": kt.tokens(lines)}
     adaptive = []
     with tempfile.TemporaryDirectory(prefix="bfbuild-tiers-") as scratch:
         disk = str(Path(scratch) / "state.img")  # a fresh state disk: nothing learned yet
@@ -81,6 +91,7 @@ def measure(session, configured, cpu_model: str, tiers: List[str]) -> Dict:
         for number in (1, 2):
             lines = _boot(with_state_disk(argv, disk), f"adaptive boot {number}")
             adaptive.append({"sites": kt.extract_tiers(lines), "per_token": kt.per_token(lines),
+                             "tokens": kt.tokens(lines),
                              "hit_rate": kt.hit_rate(lines), "decisions": kt.decisions(lines)})
     return {"pinned": pinned, "adaptive": adaptive}
 
@@ -105,13 +116,18 @@ def tabulate(measured: Dict, hashes: Dict) -> Dict:
                      "slower_than_O2": [t for t in tiers if base and cost[t] and cost[t] > base],
                      "speedup_best": base / cost[best] if base else None,
                      "speedup_settled": base / cost[settled] if base and cost.get(settled) else None})
-    modules = [r for r in rows if r["site"] != "llama_matmul"]
+    modules = [r for r in rows if not r["site"].startswith(KERNEL_PREFIX)]
     matmul = boot1["sites"].get("llama_matmul", {"tiers": []})
     tokens = {t["tier"]: measured["pinned"][t["tier"]]["per_token"] for t in matmul["tiers"]
               if measured["pinned"][t["tier"]]["per_token"]}
     best_fixed = min(tokens, key=tokens.get) if tokens else None
     llama = {"per_token": tokens, "best_fixed": best_fixed,
              "boot1": boot1["per_token"], "boot2": boot2["per_token"]}
+    # Every tier must generate the same tokens: the boots whose differ from the O2 boot's.
+    runs = {**{t: p.get("tokens") for t, p in measured["pinned"].items()},
+            "boot 1": boot1.get("tokens"), "boot 2": boot2.get("tokens")}
+    llama["tokens_differ"] = sorted(t for t, line in runs.items()
+                                    if line != runs.get(BASELINE, runs["boot 1"]))
     o2 = tokens.get(BASELINE)
     if o2:
         llama.update({"speedup_best_fixed": o2 / tokens[best_fixed], "speedup_boot1": o2 / boot1["per_token"],
@@ -174,6 +190,10 @@ def markdown(report: Dict) -> str:
                   f"(**{llama['speedup_best_fixed']:.3f}**), adaptive boot 1 {llama['boot1']} "
                   f"(**{llama['speedup_boot1']:.3f}**), boot 2 with learned tiers {llama['boot2']} "
                   f"(**{llama['speedup_boot2']:.3f}**) against O2."]
+    if "tokens_differ" in llama:
+        differ = llama["tokens_differ"]
+        lines += ["", "Tokens: " + ("the same in every boot (each tier pinned, boots 1 and 2)."
+                                    if not differ else f"**DIFFER** from O2's in {', '.join(differ)}.")]
     if report["hit_rate_boot2"] is not None:
         lines += ["", f"Boot 2 hit rate: **{100 * report['hit_rate_boot2']:.1f}%** of hot calls "
                       "served by a learned tier from their first call."]

@@ -64,6 +64,14 @@ def per_token(lines: Sequence[str]) -> Optional[int]:
     return None
 
 
+def tokens(lines: Sequence[str]) -> Optional[str]:
+    """The inference's line of token ids (`LLAMA tokens: ...`), None without one."""
+    for line in lines:
+        if line.startswith("LLAMA tokens:"):
+            return line.strip()
+    return None
+
+
 def decisions(lines: Sequence[str]) -> List[tuple]:
     """(site, 'promoted' | 'rolled back', from, to) of every decision line, in order."""
     found = []

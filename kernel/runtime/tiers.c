@@ -29,6 +29,8 @@ static void read_options(void)
 /* Whether the fault option (a list joined by '+') names `kind` for tier `tier` of `site`. */
 static int faulty(const struct bf_tier_site *site, uint8_t tier, const char *kind)
 {
+    if (!fault[0]) /* the usual case: no formatting on every call of every site */
+        return 0;
     char wanted[64];
     uint32_t length = (uint32_t)ksnprintf(wanted, sizeof wanted, "%s:%s:%s", kind, site->name,
                                           site->names[tier]);

@@ -21,8 +21,12 @@ pytestmark = pytest.mark.slow
 
 ADAPTIVE = "//images:tinyllama_adaptive"
 ICOUNT = ["-icount", "shift=0,sleep=off"]
-# fibonacci's O2 twice as slow, the matmul's O2 wrong: both must be seen rolled back.
-FAULTS = "slow:fibonacci:O2+wrong:llama_matmul:O2"
+# fibonacci's O2 twice as slow, the matmul's, rmsnorm's O2 and attention's O3 wrong: all must be
+# seen rolled back.
+FAULTS = ("slow:fibonacci:O2+wrong:llama_matmul:O2+wrong:llama_rmsnorm:O2"
+          "+wrong:llama_attention:O3")
+KERNELS = {"llama_matmul", "llama_rmsnorm", "llama_softmax", "llama_rope", "llama_swiglu",
+           "llama_attention"}
 
 
 @pytest.fixture(scope="module")
@@ -108,13 +112,17 @@ def test_boot_one_promotes_and_rolls_back_boot_two_starts_at_the_learned_tiers(s
     first = run_adaptive(shared, "-fw_cfg", f"name=opt/bareflow/tier_fault,string={FAULTS}")
     made = decisions(first)
     assert ("fibonacci", "rolled back", "O2", "quick") in made, made
-    assert any("llama_matmul rolled back O2 -> quick (wrong result)" in line for line in first), made
+    for wrong in ("llama_matmul rolled back O2 -> quick", "llama_rmsnorm rolled back O2 -> quick",
+                  "llama_attention rolled back O3 -> "):
+        assert any(line.startswith(f"tier: {wrong}") and "(wrong result)" in line
+                   for line in first), made
     promoted = {site for site, what, _, _ in made if what == "promoted"}
     assert "llama_matmul" in promoted and len(promoted) >= len(registry_modules()) // 2, made
     assert hit_rate(first) == 0.0  # a fresh state disk: nothing learned yet
     assert expected_tokens() in first  # the wrong tier's result never got out
     assert any(re.match(r"^state: TIERS saved to slot \d", line) for line in first), first[-20:]
     learned_in_boot_one = {name: site["settled"] for name, site in extract_tiers(first).items()}
+    assert KERNELS <= set(learned_in_boot_one)  # every inference kernel behind a tier site
 
     second = run_adaptive(shared)
     sites = extract_tiers(second)

@@ -40,12 +40,14 @@ def test_a_table_cut_short_is_refused():
 
 
 def test_the_report_measures_against_o2_and_flags_slower_tiers():
-    def boot(costs_a, costs_b, token, hit=None):
+    def boot(costs_a, costs_b, token, hit=None, tokens="LLAMA tokens: 1 2"):
         return {"sites": {"a": site("a", "O3", "O3", costs_a), "llama_matmul": site(
-            "llama_matmul", "model", "model", costs_b)}, "per_token": token, "hit_rate": hit,
-            "decisions": []}
+            "llama_matmul", "model", "model", costs_b), "llama_rmsnorm": site(
+            "llama_rmsnorm", "O2", "O2", {"quick": 9, "O2": 9, "O3": 9, "model": 8})},
+            "per_token": token, "hit_rate": hit, "decisions": [], "tokens": tokens}
     pinned = {t: boot({"quick": 120, "O2": 100, "O3": 80}, {"quick": 10, "O2": 9, "model": 5},
-                      {"quick": 1300, "O2": 1200, "O3": 1100, "model": 900}[t])
+                      {"quick": 1300, "O2": 1200, "O3": 1100, "model": 900}[t],
+                      tokens="LLAMA tokens: 1 3" if t == "O3" else "LLAMA tokens: 1 2")
               for t in ("quick", "O2", "O3", "model")}
     measured = {"pinned": pinned, "adaptive": [boot({"quick": 120, "O2": 100, "O3": 80},
                                                     {"quick": 10, "O2": 9, "model": 5}, 1150),
@@ -53,12 +55,14 @@ def test_the_report_measures_against_o2_and_flags_slower_tiers():
     report = tier_report.tabulate(measured, {"a": {"O2": "h1", "O3": "h2"}})
     row = next(r for r in report["sites"] if r["site"] == "a")
     assert row["slower_than_O2"] == ["quick"] and row["best"] == "O3"
-    assert report["geomean_best_vs_O2"] == pytest.approx(100 / 80)
+    assert report["geomean_best_vs_O2"] == pytest.approx(100 / 80)  # the kernels' sites left out
+    assert report["modules"] == 1 and report["llama"]["tokens_differ"] == ["O3"]
     llama = report["llama"]
     assert llama["best_fixed"] == "model" and llama["speedup_best_fixed"] == pytest.approx(1200 / 900)
     assert llama["speedup_boot2"] == pytest.approx(1200 / 960)
     text = tier_report.markdown({"image": "//images:x", "cpu": "i686", "baseline": "O2", **report})
     assert "120 **slower**" in text and "**1.250**" in text and "99.0%" in text
+    assert "**DIFFER** from O2's in O3" in text
 
 
 def test_the_saved_record_is_decoded_and_a_foreign_one_refused():

@@ -5,6 +5,11 @@
 #include "ops.h"
 #include "profile.h"
 
+#ifndef LLAMA_TIER
+void (*llama_attention_site)(const struct llama_config *, const float *, const float *,
+                             const float *, float *, float *, int);
+#endif
+
 /* The arguments of one call, for the heads that bf_parallel_for hands to each processor. */
 struct heads {
     const struct llama_config *c;
@@ -57,6 +62,7 @@ static void attend(void *ctx, uint32_t begin, uint32_t end)
 void llama_attention(const struct llama_config *c, const float *q, const float *key_cache,
                      const float *value_cache, float *att, float *out, int pos)
 {
+    LLAMA_TIER_SITE(llama_attention_site, c, q, key_cache, value_cache, att, out, pos);
     uint64_t start = llama_prof_start();
     struct heads args = {c, q, key_cache, value_cache, att, out, pos};
     if (2 * (pos + 1) * c->dim >= PARALLEL_MIN_MACS)

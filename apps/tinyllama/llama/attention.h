@@ -11,5 +11,8 @@
  */
 void llama_attention(const struct llama_config *c, const float *q, const float *key_cache,
                      const float *value_cache, float *att, float *out, int pos);
+/* Its tier site (llama/ops_tiers.c), as ops.h's: when set, llama_attention calls it. */
+extern void (*llama_attention_site)(const struct llama_config *, const float *, const float *,
+                                    const float *, float *, float *, int);
 
 #endif

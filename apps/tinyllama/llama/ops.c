@@ -4,8 +4,16 @@
 #include "ops.h"
 #include "profile.h"
 
+#ifndef LLAMA_TIER
+void (*llama_rmsnorm_site)(float *, const float *, const float *, int);
+void (*llama_softmax_site)(float *, int);
+void (*llama_rope_site)(float *, float *, int, int, int, int);
+void (*llama_swiglu_site)(float *, const float *, int);
+#endif
+
 void llama_rmsnorm(float *o, const float *x, const float *weight, int size)
 {
+    LLAMA_TIER_SITE(llama_rmsnorm_site, o, x, weight, size);
     uint64_t start = llama_prof_start();
     float ss = 0.0f;
     for (int j = 0; j < size; j++)
@@ -20,6 +28,7 @@ void llama_rmsnorm(float *o, const float *x, const float *weight, int size)
 
 void llama_softmax(float *x, int size)
 {
+    LLAMA_TIER_SITE(llama_softmax_site, x, size);
     uint64_t start = llama_prof_start();
     float max = x[0];
     for (int i = 1; i < size; i++)
@@ -77,6 +86,7 @@ static void split(uint32_t n, bf_range_fn fn, void *ctx)
 
 void llama_rope(float *q, float *k, int dim, int kv_dim, int head_size, int pos)
 {
+    LLAMA_TIER_SITE(llama_rope_site, q, k, dim, kv_dim, head_size, pos);
     uint64_t start = llama_prof_start();
     struct rope_args args = {q, k, kv_dim, head_size, pos};
     split((uint32_t)dim / 2, rope_pairs, &args);
@@ -100,6 +110,7 @@ static void swiglu_range(void *ctx, uint32_t begin, uint32_t end)
 
 void llama_swiglu(float *hb, const float *hb2, int size)
 {
+    LLAMA_TIER_SITE(llama_swiglu_site, hb, hb2, size);
     uint64_t start = llama_prof_start();
     struct swiglu_args args = {hb, hb2};
     split((uint32_t)size, swiglu_range, &args);

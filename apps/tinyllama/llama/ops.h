@@ -14,4 +14,22 @@ void llama_rope(float *q, float *k, int dim, int kv_dim, int head_size, int pos)
 /* hb = silu(hb) * hb2, the SwiGLU gate. */
 void llama_swiglu(float *hb, const float *hb2, int size);
 
+/* The tier sites of llama/ops_tiers.c: when set, each function above calls its site instead
+ * (a tier's own copy of these functions, ops_tier.c, is compiled with LLAMA_TIER and never does). */
+extern void (*llama_rmsnorm_site)(float *, const float *, const float *, int);
+extern void (*llama_softmax_site)(float *, int);
+extern void (*llama_rope_site)(float *, float *, int, int, int, int);
+extern void (*llama_swiglu_site)(float *, const float *, int);
+#ifdef LLAMA_TIER
+#define LLAMA_TIER_SITE(site, ...) ((void)0)
+#else
+#define LLAMA_TIER_SITE(site, ...)                                                                 \
+    do {                                                                                           \
+        if (site) {                                                                                \
+            site(__VA_ARGS__);                                                                     \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+#endif
+
 #endif

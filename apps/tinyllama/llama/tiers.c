@@ -72,6 +72,7 @@ void llama_tiers_install(void)
 {
     const char *variant = llama_matmul_name();
     void *const *codes;
+    llama_ops_tiers_install();
     if (strcmp(variant, "avx2") == 0)
         codes = avx2_tiers;
     else if (strcmp(variant, "sse2") == 0)

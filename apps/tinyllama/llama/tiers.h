@@ -8,5 +8,7 @@
 
 /* After llama_matmul_select(): the chosen variant's tiers take over the matmul. */
 void llama_tiers_install(void);
+/* Called by it: rmsnorm, softmax, rope, swiglu and attention behind their sites (ops_tiers.c). */
+void llama_ops_tiers_install(void);
 
 #endif
