@@ -25,7 +25,8 @@ RECORD_DIR = f"{STATE_DIR}/analysis"
 # What the build options read from the environment (bfbuild.commands.options), and the live
 # progress line's choice (bfbuild.engine.progress).
 ENV_KEYS = ("BFBUILD_CACHE_DIR", "BFBUILD_REMOTE_CACHE", "XDG_CACHE_HOME", "HOME", "CI", "TERM")
-UNCACHED_OPTIONS = ("--profile",)  # the trace needs the phases it would skip
+# The trace needs the phases it would skip; header values may be credentials, never written here.
+UNCACHED_OPTIONS = ("--profile", "--remote-header")
 
 
 def cacheable(argv: List[str]) -> bool:
@@ -56,6 +57,8 @@ class _StoredGraph:
 def store(invocation, analysis, header: str, lines: List[str], cache_options) -> None:
     """After a successful build: the plan a repeat of this command line may reuse."""
     session, options = invocation.session, invocation.options
+    if not cacheable(options.argv):
+        return
     payload = {"graph": analysis.graph.to_json(), "header": header, "lines": lines,
                "analysis_files": session.analysis_files(), "jobs": options.jobs,
                "keep_going": options.keep_going, "cache": asdict(cache_options)}
@@ -78,7 +81,7 @@ def build_if_analysed(argv: List[str]) -> Optional[int]:
     path = _path(root, argv)
     if not cacheable(argv) or not path.exists():
         return None
-    with WorkspaceLock(root, " ".join(argv)):
+    with WorkspaceLock(root, argv):
         plan = stat_record.check(root, path)
         if plan is None:
             return None

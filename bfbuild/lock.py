@@ -10,6 +10,7 @@ import fcntl
 import os
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from bfbuild.layout import LOCK_FILE
 
@@ -22,10 +23,29 @@ def held_lock_fds() -> tuple:
     return tuple(handle.fileno() for handle in _held)
 
 
+# Options whose values may be credentials: the lock file, which others read, shows only the name.
+_SECRET_OPTIONS = ("--remote-header",)
+
+
+def describe_command(argv: Sequence[str]) -> str:
+    """The command line as the lock file shows it, header values (credentials) left out."""
+    words, hide_next = [], False
+    for word in argv:
+        option, equals, value = word.partition("=")
+        if hide_next:
+            word, hide_next = f"{word.partition('=')[0]}=...", False
+        elif option in _SECRET_OPTIONS and equals:
+            word = f"{option}={value.partition('=')[0]}=..."
+        elif word in _SECRET_OPTIONS:
+            hide_next = True
+        words.append(word)
+    return " ".join(words)
+
+
 class WorkspaceLock:
-    def __init__(self, root: Path, command: str):
+    def __init__(self, root: Path, argv: Sequence[str]):
         self.path = root / LOCK_FILE
-        self.command = command
+        self.command = describe_command(argv)
         self.handle = None
 
     def __enter__(self) -> "WorkspaceLock":

@@ -61,7 +61,7 @@ def answer_if_unchanged(argv: List[str]) -> bool:
         return False
     if not _record_path(root, argv).exists():
         return False  # never recorded: the lock (and bfout/) is not ours to create here
-    with WorkspaceLock(root, " ".join(argv)):
+    with WorkspaceLock(root, argv):
         report = check(root, argv)
         if report is None:
             return False

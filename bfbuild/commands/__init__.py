@@ -62,7 +62,7 @@ class Invocation:
         if self.lock is None:
             from bfbuild.lock import WorkspaceLock
 
-            self.lock = WorkspaceLock(self.workspace.root, " ".join(self.options.argv))
+            self.lock = WorkspaceLock(self.workspace.root, self.options.argv)
             self.lock.__enter__()
 
     def release_lock(self) -> None:

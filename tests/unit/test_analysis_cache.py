@@ -98,3 +98,11 @@ def test_the_folder_and_the_cache_options_are_part_of_the_key(ws, tmp_path):
     _touch_later(root / "pkg/in.txt", "fourth\n")
     assert "reused" not in build("//pkg:out", BFBUILD_CACHE_DIR=str(tmp_path / "other-cache"))
     assert (root / OUT).read_text() == "one:fourth\n"
+
+
+def test_a_command_with_header_values_is_never_recorded():
+    from bfbuild.analysis_cache import cacheable
+
+    assert cacheable(["build", "//x"])
+    assert not cacheable(["build", "//x", "--remote-header", "Authorization=Bearer s3cret"])
+    assert not cacheable(["build", "//x", "--remote-header=Authorization=Bearer s3cret"])

@@ -12,7 +12,7 @@ def test_a_second_invocation_waits_for_the_lock_and_names_its_holder(tmp_path):
     (tmp_path / "targets" / "x.yaml").write_text("files:\n  rule: filegroup\n  srcs: [a.txt]\n")
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "a.txt").write_text("a\n")
-    with WorkspaceLock(tmp_path, "build //held:by-the-test"):
+    with WorkspaceLock(tmp_path, ["build", "//held:by-the-test"]):
         proc = subprocess.Popen([sys.executable, "-m", "bfbuild", "build", "//x:files"],
                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
@@ -28,3 +28,11 @@ def test_a_second_invocation_waits_for_the_lock_and_names_its_holder(tmp_path):
     assert proc.returncode == 0, err
     assert "waiting for the workspace lock (bfout/.lock) held by pid" in err
     assert "build //held:by-the-test" in err
+
+
+def test_the_lock_file_never_shows_header_values():
+    from bfbuild.lock import describe_command
+
+    shown = describe_command(["build", "//x", "--remote-header", "Authorization=Bearer s3cret",
+                              "--remote-header=X-Token=t0ken", "--jobs", "2"])
+    assert shown == "build //x --remote-header Authorization=... --remote-header=X-Token=... --jobs 2"
