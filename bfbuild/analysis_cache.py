@@ -38,7 +38,8 @@ def _path(root: Path, argv: List[str]) -> Path:
 
 
 class _StoredGraph:
-    """The recorded graph, written for the engine exactly as analysis wrote it."""
+    """The recorded graph, written for the engine with the same data as analysis wrote it
+    (compact: json's fast encoder, where analysis's indented file takes it 30 ms)."""
 
     def __init__(self, data: Dict):
         self.data = data
@@ -50,7 +51,7 @@ class _StoredGraph:
         import os
 
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=1))
+        tmp.write_text(json.dumps(self.data, separators=(",", ":")))
         os.replace(tmp, path)
 
 

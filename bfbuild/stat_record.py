@@ -52,6 +52,11 @@ def record_path(root: Path, folder: str, argv: List[str], env_keys: Iterable[str
     return root / folder / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
 
 
+def _full(base: str, name: str) -> str:
+    # os.path, not pathlib: a record names a thousand files and is checked on every no-op.
+    return name if os.path.isabs(name) else os.path.join(base, name)
+
+
 def check(root: Path, path: Path) -> Optional[Dict]:
     """The payload of a record when every file it lists is as recorded, else None."""
     if (root / PENDING_JOURNAL).exists():
@@ -63,8 +68,9 @@ def check(root: Path, path: Path) -> Optional[Dict]:
     if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
         return None
     racy = record.get("racy", {})
+    base = str(root)
     for name, expected in record["files"].items():
-        full = name if os.path.isabs(name) else str(root / name)
+        full = _full(base, name)
         if fingerprint(full) != expected:
             return None
         if name in racy and (racy[name] is None or file_sha256_or_none(full) != racy[name]):
@@ -78,8 +84,9 @@ def write(root: Path, path: Path, files: Iterable[str], payload: Dict) -> None:
     record = {"version": RECORD_VERSION, "written_at": written_at, "files": {}, "racy": {},
               "payload": payload}
     racy_after = (written_at - RACY_SECONDS) * 1e9
+    base = str(root)
     for name in sorted(set(files)):
-        full = name if os.path.isabs(name) else str(root / name)
+        full = _full(base, name)
         state = record["files"][name] = fingerprint(full)
         if state is not None and state[0] != "dir" and state[1] >= racy_after:
             record["racy"][name] = file_sha256_or_none(full)

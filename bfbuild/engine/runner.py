@@ -112,6 +112,16 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
+# What starts the engine: called as subprocess.Popen is, it returns an object with the part of
+# Popen used below (pid, communicate(), returncode). The build server's command processes fork
+# the engine from their warm imports instead (bfbuild.server.warm_engine).
+_launch_engine = subprocess.Popen
+
+
+def use_engine_launcher(launcher) -> None:
+    global _launch_engine
+    _launch_engine = launcher
+
 
 def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.CompletedProcess:
     """Run the engine in a process group of its own, holding the workspace lock with us.
@@ -119,7 +129,7 @@ def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.Comple
     Terminal and `timeout` signals are forwarded to the whole group (SCons stops cleanly, its
     compilers with it); after the engine is gone the signal takes its usual effect here. If this
     process is killed outright, the engine kills its group itself (engine.supervision)."""
-    proc = subprocess.Popen(argv, cwd=root, env=env, stderr=subprocess.PIPE,
+    proc = _launch_engine(argv, cwd=root, env=env, stderr=subprocess.PIPE,
                             start_new_session=True, pass_fds=held_lock_fds())
     received = []
 

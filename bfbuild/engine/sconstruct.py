@@ -17,8 +17,8 @@ import threading
 import time
 
 import SCons.SConsign
-from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default, Environment,  # noqa: F401
-                          SConsignFile)
+from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default,  # noqa: F401
+                          DefaultEnvironment, Environment, SConsignFile)
 
 # The bfbuild that analysed the graph runs its actions, even in a workspace holding a `bfbuild`
 # folder of its own (SCons puts the workspace first on sys.path).
@@ -56,6 +56,10 @@ atexit.register(progress.close)
 journal = Journal(state_dir)
 journal.discard_pending()
 SCONSIGN = os.path.join(state_dir, "sconsign")
+# The global calls (SConsignFile, Default, AlwaysBuild) use SCons's default environment, which
+# by default looks for compilers on PATH (40-60 ms). Made first without tools, it serves them
+# the same: every action is this script's own Python function, run with `env` below.
+DefaultEnvironment(tools=[])
 SConsignFile(SCONSIGN.replace("$", "$$"))  # SCons expands `$` in this name: keep it literal
 _write_database = SCons.SConsign.write
 

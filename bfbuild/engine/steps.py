@@ -190,6 +190,8 @@ def parse_depfile(path: str) -> List[str]:
 
 
 def _depfile_words(line: str) -> List[str]:
+    if "\\" not in line and "$" not in line:  # nothing escaped: the common line, split at once
+        return [word for word in line.replace("\t", " ").split(" ") if word]
     words, word, i = [], [], 0
     while i < len(line):
         char = line[i]

@@ -14,7 +14,6 @@ import atexit
 import importlib
 import io
 import os
-import subprocess
 import sys
 import traceback
 
@@ -43,23 +42,9 @@ def preload() -> None:
 
 
 def install(runner) -> None:
-    """Make `runner` (bfbuild.engine.runner) start its engine with ForkedEngine: its module
-    `subprocess` becomes this proxy, in the command's own forked process only."""
-    runner.subprocess = _SubprocessWithWarmEngine()
-
-
-class _SubprocessWithWarmEngine:
-    def __getattr__(self, name):
-        return getattr(subprocess, name)
-
-    @staticmethod
-    def Popen(argv, **options):  # noqa: N802 (subprocess's name)
-        if argv[1:3] == ["-m", "SCons"] and set(options) <= ENGINE_OPTIONS:
-            return ForkedEngine(argv, **options)
-        return subprocess.Popen(argv, **options)
-
-
-ENGINE_OPTIONS = {"cwd", "env", "stderr", "start_new_session", "pass_fds"}
+    """Make `runner` (bfbuild.engine.runner) start its engine with ForkedEngine, in the
+    command's own forked process only."""
+    runner.use_engine_launcher(ForkedEngine)
 
 
 class ForkedEngine:
@@ -125,14 +110,8 @@ def _engine(args, cwd, env, stderr_fd, keep) -> None:
                                       errors="backslashreplace", line_buffering=True)
         sys.argv = ["scons", *args]
         sys.path.insert(0, cwd)  # as `python -m` puts the current folder first
-        import SCons.Defaults
         import SCons.Script
 
-        # The script's global calls (SConsignFile, Default, AlwaysBuild) make SCons's default
-        # environment, which looks for compilers on PATH (40-60 ms). Made first without tools
-        # (here, in the workspace, as SCons would make its file system), it serves them the
-        # same: the script runs only its own Python actions.
-        SCons.Defaults.DefaultEnvironment(tools=[])
         SCons.Script.main()  # ends with sys.exit(status)
         return 0
 
