@@ -4,15 +4,16 @@
   QEMU model to test with); `cpu_of(ctx)` gives a rule its CpuInfo.
 - `pgo`: off: each module at its own level; instrument: the image whose profile is recorded
   (modules with clang's counters when their registry asks for IR PGO); on: levels classified
-  from the checked-in profile; ir: own levels, optimised with the checked-in clang profiles
-  (docs/pgo.md).
+  from the checked-in profile; ir: own levels, optimised with the checked-in clang profiles;
+  O2: every module at O2 without a profile, the default a user would build, which `bfbuild pgo`
+  measures the others against (docs/pgo.md).
 - `pgo:` in BUILD.yaml holds the classification thresholds (bfbuild_unikernel.pgo.classify).
 """
 from bfbuild.api import Axis, BfError, did_you_mean, hookimpl
 from bfbuild_unikernel.providers import CpuInfo
 
 CPU_PACKAGE = "cpus"
-PGO_MODES = ("off", "instrument", "on", "ir")
+PGO_MODES = ("off", "instrument", "on", "ir", "O2")
 PGO_SETTINGS = {"t_calls": 100, "t_cycles": 100000}
 BUILD_FILE = "BUILD.yaml"
 

@@ -1,6 +1,7 @@
 """What the PGO configurations do to a module registry: under pgo=on each module is built at the
-level its checked-in profile earns (classify.plan); under pgo=instrument / pgo=ir, with IR PGO,
-modules get clang's counters or are optimised with the checked-in .profdata files."""
+level its checked-in profile earns (classify.plan); under pgo=O2 every module at O2 (the
+baseline); under pgo=instrument / pgo=ir, with IR PGO, modules get clang's counters or are
+optimised with the checked-in .profdata files."""
 import json
 import os
 from typing import Dict, Optional
@@ -31,6 +32,13 @@ def pgo_plan(ctx):
     baselines = {ctx.dep(label).get(ModuleInfo).name: ctx.dep(label).get(ModuleInfo).opt_level
                  for label in ctx.attr["modules"]}
     return plan(profile, baselines, thresholds(ctx.setting("pgo")))
+
+
+def baseline_levels(ctx) -> Optional[Dict[str, str]]:
+    """In the pgo=O2 configuration (the baseline of `bfbuild pgo`): O2 for every module."""
+    if not ctx.attr["pgo_profile"] or ctx.config.get("pgo") != "O2":
+        return None
+    return {ctx.dep(label).get(ModuleInfo).name: "O2" for label in ctx.attr["modules"]}
 
 
 def ir_profile_dir(pattern: str, cpu: str) -> str:

@@ -4,7 +4,7 @@ configurations the modules are built at the levels of bfbuild_unikernel.pgo.leve
 import sys
 
 from bfbuild.api import Attr, DefaultInfo, Rule, Tool, hookimpl
-from bfbuild_unikernel.pgo.levels import ir_overrides, pgo_plan
+from bfbuild_unikernel.pgo.levels import baseline_levels, ir_overrides, pgo_plan
 from bfbuild_unikernel.providers import ModuleInfo, RegistryInfo
 from bfbuild_unikernel.rules import kernel_tiers
 from bfbuild_unikernel.rules.module_registry_steps import template_digest
@@ -73,7 +73,7 @@ def analyse(ctx):
     if tiers:
         modules = tiered_modules(ctx, ctx.attr["modules"], ModuleInfo)
     else:
-        modules = _module_variants(ctx, plan["levels"] if plan else None)
+        modules = _module_variants(ctx, plan["levels"] if plan else baseline_levels(ctx))
     names = list(dict.fromkeys(m.name for m in modules))
     keys = [(m.name, m.cpu_tag, m.tier) for m in modules]
     duplicates = sorted({f"{n} ({t})" for n, t, tier in keys if keys.count((n, t, tier)) > 1})
