@@ -14,10 +14,11 @@ import copy
 from typing import Dict, List, Mapping, Optional
 
 from bfbuild_unikernel.pgo.classify import LEVEL_ORDER
+from bfbuild_unikernel.rules.module_registry_tiers import LEVELS
 
-# The module tiers' levels (rules/module_registry_tiers.LEVELS): the pgo tier is O2 with clang's
-# profile, so its level is O2.
-TIER_LEVELS = {"quick": "O1", "O2": "O2", "O3": "O3", "pgo": "O2"}
+# The module tiers' levels: the pgo tier is O3 with clang's profile; the offline build, without
+# that profile, gets its level.
+TIER_LEVELS = LEVELS
 
 
 def learned_levels(record: Mapping[str, dict]) -> Dict[str, str]:

@@ -3,7 +3,8 @@ graph, each tier linked for its own slot so that the kernel holds them all and m
 from tier to tier with one pointer store.
 
     quick  -O1            O2  -O2 (the default a user would build)          O3  -O3
-    pgo    -O2 with clang's IR profile of the module (tier_profiles/<module>.profdata)
+    pgo    -O3 with clang's IR profile of the module (tier_profiles/<module>.profdata): at O3
+           rather than O2, it was the best tier of more modules (docs/tiers.md)
 """
 import os
 
@@ -12,7 +13,7 @@ from bfbuild.api import SourceFile
 SLOT = 0x00200000
 TIER_SLOT_SIZE = 0x00080000  # BF_MODULE_TIER_SLOT_SIZE in kernel/include/bf/module.h
 MAX_TIERS = 4                # the 2 MiB module area holds four tier slots
-LEVELS = {"quick": "O1", "O2": "O2", "O3": "O3", "pgo": "O2"}
+LEVELS = {"quick": "O1", "O2": "O2", "O3": "O3", "pgo": "O3"}
 DEFAULT_THRESHOLDS = "100, 1000, 10000"
 
 

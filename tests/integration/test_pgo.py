@@ -34,7 +34,7 @@ def shared(tmp_path_factory):
     return copy_workspace(tmp_path_factory.mktemp("pgo") / "ws")
 
 
-def test_pgo_from_a_clean_checkout_reports_a_speedup_then_compiles_nothing(shared):
+def test_pgo_from_a_clean_checkout_measures_against_o2_then_compiles_nothing(shared):
     workspace = shared
     first = workspace.bfbuild("pgo", "//images:tinyllama", check=0)
     # Recorded profiles go to bfout/pgo/profiles/ (profiles/ only with --update-profiles).

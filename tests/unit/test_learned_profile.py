@@ -22,7 +22,7 @@ MODULE_TIERS = ["quick", "O2", "O3", "pgo"]
 RECORD = decode_record(record_bytes(
     ("fibonacci", MODULE_TIERS, [900, 700, 0, 0, 0, 0], 0b0110, 0, 24),  # O2, O3 rolled back
     ("sum", MODULE_TIERS, [500, 400, 300, 350, 0, 0], 0, 2, 24),  # settled on O3
-    ("strops", MODULE_TIERS, [800, 600, 650, 500, 0, 0], 0, 3, 24),  # the pgo tier: O2
+    ("strops", MODULE_TIERS, [800, 600, 650, 500, 0, 0], 0, 3, 24),  # the pgo tier: O3
     ("llama_matmul", ["quick", "O2", "O3", "model"], [120, 100, 110, 72, 0, 0], 0b100, 3, 900)))
 
 
@@ -37,7 +37,7 @@ def checked_in():
 
 
 def test_the_learned_tiers_are_module_levels_and_the_inference_is_left_out():
-    assert learned_levels(RECORD) == {"fibonacci": "O1", "sum": "O3", "strops": "O2"}
+    assert learned_levels(RECORD) == {"fibonacci": "O1", "sum": "O3", "strops": "O3"}
 
 
 def test_a_learned_decision_changes_the_offline_plan():
@@ -47,7 +47,7 @@ def test_a_learned_decision_changes_the_offline_plan():
     merged = merge_learned(checked_in(), RECORD)
     assert validate_profile(merged) == []
     # The runtime rolled fibonacci's O2 and O3 back and settled sum on O3: the plan follows it.
-    assert plan(merged, baselines, LIMITS)["levels"] == {"fibonacci": "O1", "sum": "O3", "strops": "O2"}
+    assert plan(merged, baselines, LIMITS)["levels"] == {"fibonacci": "O1", "sum": "O3", "strops": "O3"}
     # A module the profile did not list comes with the record's calls and settled tier's cost.
     strops = next(m for m in merged["modules"] if m["name"] == "strops")
     assert (strops["calls"], strops["total_cycles"], strops["source"]) == (24, 24 * 500, "state")
