@@ -28,4 +28,5 @@ def test_rdeps_and_kind():
     direct = ws.bfbuild("query", "rdeps(//images:tinyllama, //kernel:stage1, 1)", check=0).stdout.split()
     assert direct == ["//images:tinyllama", "//kernel:stage1"]
     kinds = ws.bfbuild("query", "kind(asm, //...)", check=0).stdout.split()
-    assert kinds == ["//kernel:entry", "//kernel:isr", "//kernel:stage1", "//kernel:stage2"]
+    assert kinds == ["//kernel:entry", "//kernel:isr", "//kernel:smp_trampoline",
+                     "//kernel:stage1", "//kernel:stage2"]
