@@ -112,3 +112,28 @@ def test_the_fingerprint_sees_a_changed_module_and_a_new_package(tmp_path, monke
         assert "warm_module_for_test.py changed" in fingerprint.changed()
     finally:
         sys.modules.pop("warm_module_for_test", None)
+
+
+def test_the_runner_starts_its_engine_through_the_launcher_it_was_given(tmp_path, monkeypatch):
+    from bfbuild.engine import runner
+    from bfbuild.server import warm_engine
+
+    calls = []
+
+    class Launched:
+        pid, returncode = 0, 3
+
+        def __init__(self, argv, **options):
+            calls.append((argv, sorted(options)))
+
+        def communicate(self):
+            return None, b"engine said\n"
+
+    monkeypatch.setattr(runner, "_launch_engine", runner._launch_engine)  # restored afterwards
+    warm_engine.install(runner)
+    assert runner._launch_engine is warm_engine.ForkedEngine
+    runner.use_engine_launcher(Launched)
+    done = runner._run_supervised(["python", "-m", "SCons", "-f", "x"], tmp_path, {})
+    assert (done.returncode, done.stderr) == (3, b"engine said\n")
+    assert calls == [(["python", "-m", "SCons", "-f", "x"],
+                      ["cwd", "env", "pass_fds", "start_new_session", "stderr"])]
