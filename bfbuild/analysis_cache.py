@@ -64,7 +64,7 @@ def store(invocation, analysis, header: str, lines: List[str], cache_options) ->
                "analysis_files": session.analysis_files(), "jobs": options.jobs,
                "keep_going": options.keep_going, "cache": asdict(cache_options)}
     stat_record.write(session.root, _path(session.root, options.argv),
-                      payload["analysis_files"], payload)
+                      payload["analysis_files"], payload, options.started)
 
 
 def build_if_analysed(argv: List[str]) -> Optional[int]:
@@ -106,5 +106,6 @@ def _execute(root: Path, argv: List[str], plan: Dict, started: float) -> int:
         return 1
     print("\n".join(plan["lines"]))
     noop.write(root, argv, plan["analysis_files"] + action_files(root, plan["graph"]),
-               {"lines": plan["lines"], "actions": len(plan["graph"]["actions"])})
+               {"lines": plan["lines"], "actions": len(plan["graph"]["actions"])}, started,
+               noop.outputs(plan["graph"]))
     return 0

@@ -42,9 +42,17 @@ def code_files() -> List[str]:
     return files
 
 
-def write(root: Path, argv: List[str], files: Iterable[str], report: Dict) -> None:
-    """Record the state after a successful build, with the report a repeat prints."""
-    stat_record.write(root, _record_path(root, argv), files, report)
+def write(root: Path, argv: List[str], files: Iterable[str], report: Dict, started: float,
+          produced: Iterable[str]) -> None:
+    """Record the state after a successful build that began at `started`, with the report a
+    repeat prints; `produced` are the build's outputs (every other file edited during the build
+    keeps the record from holding)."""
+    stat_record.write(root, _record_path(root, argv), files, report, started, produced)
+
+
+def outputs(graph: Dict) -> List[str]:
+    """The outputs of the actions of a graph's JSON."""
+    return [output for action in graph["actions"] for output in action["outputs"]]
 
 
 def answer_if_unchanged(argv: List[str]) -> bool:

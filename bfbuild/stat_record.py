@@ -26,6 +26,11 @@ from bfbuild.layout import PENDING_JOURNAL
 
 RACY_SECONDS = 2.0
 RECORD_VERSION = 2
+# A file changed while the command ran may have been read before the change: its state now does
+# not describe what was built. Timestamps come from the kernel's coarse clock (a tick late at
+# most), hence the margin before the command's start.
+CHANGED_DURING_MARGIN_NS = 20_000_000  # two ticks at HZ=100
+CHANGED_DURING = ["changed while the command ran"]  # never equal to a fingerprint
 
 
 def fingerprint(path: str):
@@ -78,17 +83,26 @@ def check(root: Path, path: Path) -> Optional[Dict]:
     return record["payload"]
 
 
-def write(root: Path, path: Path, files: Iterable[str], payload: Dict) -> None:
-    """Record the state of `files` now, with the payload a later check returns."""
+def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
+          started: Optional[float] = None, produced: Iterable[str] = ()) -> None:
+    """Record the state of `files` now, with the payload a later check returns. With `started`
+    (the command's start, time.time()), a file other than those the command `produced` whose
+    status changed since then is recorded as changed, so that the record never holds for it."""
     written_at = time.time()
     record = {"version": RECORD_VERSION, "written_at": written_at, "files": {}, "racy": {},
               "payload": payload}
     racy_after = (written_at - RACY_SECONDS) * 1e9
+    changed_after = None if started is None else started * 1e9 - CHANGED_DURING_MARGIN_NS
+    produced = set(produced)
     base = str(root)
     for name in sorted(set(files)):
         full = _full(base, name)
         state = record["files"][name] = fingerprint(full)
-        if state is not None and state[0] != "dir" and state[1] >= racy_after:
+        if state is None or state[0] == "dir":
+            continue
+        if changed_after is not None and state[2] >= changed_after and name not in produced:
+            record["files"][name] = CHANGED_DURING
+        elif state[1] >= racy_after:
             record["racy"][name] = file_sha256_or_none(full)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")

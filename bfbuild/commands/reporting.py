@@ -42,4 +42,6 @@ def record_noop(invocation, analysis, lines: List[str]) -> None:
 
     session = invocation.session
     noop.write(session.root, invocation.options.argv, session.dependency_files(analysis),
-               {"lines": lines, "actions": len(analysis.graph.actions)})
+               {"lines": lines, "actions": len(analysis.graph.actions)},
+               invocation.options.started,
+               [output for action in analysis.graph.actions for output in action.outputs])

@@ -56,6 +56,7 @@ def _age(root):
         for name in files:
             os.utime(os.path.join(folder, name), (old, old))
         os.utime(folder, (old, old))
+    time.sleep(0.1)  # utime sets the status-change time: let it be older than the next command
 
 
 def _touch_later(path, text):

@@ -9,7 +9,9 @@ def test_an_unchanged_tree_is_answered_and_any_stat_change_is_not(tmp_path):
     (tmp_path / "a.c").write_text("int a;\n")
     old = time.time() - 60
     os.utime(tmp_path / "a.c", (old, old))
-    noop.write(tmp_path, ["build", "//x"], ["a.c", "missing.h"], {"lines": ["ok"], "actions": 3})
+    time.sleep(0.1)  # the build starts after the files were made
+    noop.write(tmp_path, ["build", "//x"], ["a.c", "missing.h"], {"lines": ["ok"], "actions": 3},
+               time.time(), [])
     assert noop.check(tmp_path, ["build", "//x"]) == {"lines": ["ok"], "actions": 3}
     assert noop.check(tmp_path, ["build", "//y"]) is None  # another command line
     (tmp_path / "missing.h").write_text("")  # a file that appears
@@ -19,10 +21,31 @@ def test_an_unchanged_tree_is_answered_and_any_stat_change_is_not(tmp_path):
 def test_a_same_tick_edit_is_caught_by_content(tmp_path, monkeypatch):
     path = tmp_path / "fresh.c"
     path.write_text("int x = 1;\n")  # written just now: inside the racy window
-    noop.write(tmp_path, ["build"], ["fresh.c"], {"lines": [], "actions": 1})
+    time.sleep(0.1)  # ...yet before the build started
+    noop.write(tmp_path, ["build"], ["fresh.c"], {"lines": [], "actions": 1}, time.time(), [])
     assert noop.check(tmp_path, ["build"]) is not None  # same content: still a no-op
     # An edit the file system cannot tell apart by stat (coarse timestamps, same size).
     recorded = stat_record.fingerprint(str(path))
     path.write_text("int x = 2;\n")
     monkeypatch.setattr(stat_record, "fingerprint", lambda full: recorded)
     assert noop.check(tmp_path, ["build"]) is None
+
+
+def test_a_file_edited_while_the_command_ran_keeps_the_record_from_holding(tmp_path):
+    """A source edited after its compile read it, but before the record is written: its state
+    then is not what was built, so the record must not vouch for it."""
+    import time
+
+    from bfbuild import stat_record
+
+    source, output = tmp_path / "a.c", tmp_path / "a.o"
+    source.write_text("int a;\n")
+    time.sleep(0.1)
+    started = time.time()
+    output.write_text("built from int a;\n")  # what the build produced
+    record = tmp_path / "record.json"
+    stat_record.write(tmp_path, record, ["a.c", "a.o"], {"ok": 1}, started, ["a.o"])
+    assert stat_record.check(tmp_path, record) == {"ok": 1}  # outputs written by the build hold
+    source.write_text("int b;\n")  # edited during the next build, after the compile read it
+    stat_record.write(tmp_path, record, ["a.c", "a.o"], {"ok": 2}, started, ["a.o"])
+    assert stat_record.check(tmp_path, record) is None
