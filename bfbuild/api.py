@@ -28,6 +28,7 @@ _WHERE = {
     "bytes_sha256": "bfbuild.digest",
     "write_test_result": "bfbuild.engine.test_results",
     "test_result_is_current": "bfbuild.engine.test_results",
+    "end_with_parent": "bfbuild.engine.supervision",
     # errors
     "BfError": "bfbuild.errors",
     "BuildFailure": "bfbuild.errors",

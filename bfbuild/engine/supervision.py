@@ -23,6 +23,21 @@ _fault_lock = threading.Lock()
 _fault_counts: dict = {}
 
 
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: a forked child only calls it
+except (OSError, AttributeError):
+    _prctl = None  # not Linux
+
+
+def end_with_parent() -> None:
+    """Popen's preexec_fn for a child that must not outlive bfbuild (an emulator): the kernel
+    SIGKILLs it when the thread that started it ends, bfbuild killed outright included. Start it
+    from a thread that lives as long as the child (the main thread, or the engine's job thread
+    that waits for it)."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _kill_everything(*_args) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 

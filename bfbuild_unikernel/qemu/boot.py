@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
+from bfbuild.api import end_with_parent
 from bfbuild_unikernel.qemu.guest_clock import clock_args
 from bfbuild_unikernel.qemu.memory import AUTO, resolve_memory
 
@@ -89,7 +90,7 @@ def boot(argv: Sequence[str], timeout: Optional[float],
     """Run QEMU, collecting serial lines (and passing each to on_line) until it exits or times out."""
     started = time.time()
     proc = subprocess.Popen(resolve_memory(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, preexec_fn=end_with_parent)
     lines: List[str] = []
 
     def pump():

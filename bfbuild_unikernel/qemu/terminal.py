@@ -20,6 +20,7 @@ import termios
 import time
 from typing import List, Optional, Sequence
 
+from bfbuild.api import end_with_parent
 from bfbuild_unikernel.qemu.boot import BootResult
 
 INTERACTIVE_FWCFG_FILE = "opt/bareflow/interactive"
@@ -68,7 +69,8 @@ def attach(argv: Sequence[str], timeout: Optional[float], stdin_fd: int = 0,
     stdout = stdout or sys.stdout.buffer
     started = time.time()
     proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=end_with_parent)
     lines = _Lines()
     try:
         with cbreak(stdin_fd):

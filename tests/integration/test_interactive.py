@@ -116,3 +116,46 @@ def test_two_prompts_stream_answers_and_an_empty_line_ends(workspace):
     assert termios.tcgetattr(slave) == before  # cbreak mode undone
     os.close(master)
     os.close(slave)
+    _killed_outright_leaves_no_emulator(workspace, env)
+
+
+def _children(pid: int):
+    """The processes whose parent is pid, with their command names."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/comm") as handle:
+                    name = handle.read().strip()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found[int(entry)] = name
+    return found
+
+
+def _killed_outright_leaves_no_emulator(workspace, env):
+    """bfbuild killed with SIGKILL while the kernel waits at its prompt (no chance to stop QEMU,
+    which waits for input forever): QEMU goes with it."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "bfbuild", "run", "//images:tinyllama",
+                             "--interactive", "--timeout", "180"],
+                            cwd=workspace.root, stdin=slave, stdout=slave, stderr=slave, env=env)
+    try:
+        Terminal(master).read_until(PROMPT)
+        qemu = [pid for pid, name in _children(proc.pid).items() if name.startswith("qemu")]
+        assert len(qemu) == 1, _children(proc.pid)
+        proc.kill()
+        proc.wait()
+        ends = time.monotonic() + 5
+        while os.path.exists(f"/proc/{qemu[0]}") and time.monotonic() < ends:
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{qemu[0]}"), "QEMU outlived the bfbuild that started it"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        os.close(slave)
