@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bfbuild import rundir
+from bfbuild.lock import describe_command
 from bfbuild.server import protocol
 
 TICK = 1.0  # how often idleness, the socket and the workspace are checked
@@ -191,7 +192,7 @@ class Server:
                 child.run(conn, request, fds, os.getppid(),
                           [self.listener.fileno(), *self.private_fds, *others])
             protocol.send_line(conn, "accepted", pid)
-            log(f"command {pid}: bfbuild {' '.join(request.argv)}")
+            log(f"command {pid}: bfbuild {describe_command(request.argv)}")  # no header values
             return pid
         finally:
             for fd in fds:
