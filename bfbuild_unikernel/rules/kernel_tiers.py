@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Tuple
 
-from bfbuild.api import Attr, DefaultInfo
+from bfbuild.api import Attr, DefaultInfo, Rule, hookimpl
 from bfbuild_unikernel.providers import CcInfo, ObjectsInfo
 
 LEVELS = {"quick": "O1", "O2": "O2", "O3": "O3", "model": "O3"}
@@ -87,3 +87,7 @@ def analyse(ctx):
     return [DefaultInfo(every), ObjectsInfo(every),
             ctx.dep(label).get(CcInfo) or CcInfo(), KernelTiersInfo(tuple(tiers), tuple(objects))]
 
+
+@hookimpl
+def bfbuild_register_rules():
+    return [Rule("kernel-tiers", ATTRS, analyse, doc=__doc__)]

@@ -6,7 +6,6 @@ import sys
 from bfbuild.api import Attr, DefaultInfo, Rule, Tool, hookimpl
 from bfbuild_unikernel.pgo.levels import baseline_levels, ir_overrides, pgo_plan
 from bfbuild_unikernel.providers import ModuleInfo, RegistryInfo
-from bfbuild_unikernel.rules import kernel_tiers
 from bfbuild_unikernel.rules.module_registry_steps import template_digest
 from bfbuild_unikernel.rules.module_registry_tiers import (DEFAULT_THRESHOLDS, thresholds,
                                                            tiered_modules)
@@ -120,7 +119,5 @@ def analyse(ctx):
 
 @hookimpl
 def bfbuild_register_rules():
-    # kernel-tiers (the kernel code's tiers) comes with the registry, which tiers the modules.
     return [Rule("module-registry", ATTRS, analyse, doc=__doc__,
-                 axes_of=lambda attrs: frozenset({"pgo"} if attrs["pgo_profile"] else ())),
-            Rule("kernel-tiers", kernel_tiers.ATTRS, kernel_tiers.analyse, doc=kernel_tiers.__doc__)]
+                 axes_of=lambda attrs: frozenset({"pgo"} if attrs["pgo_profile"] else ()))]
