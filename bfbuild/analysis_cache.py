@@ -33,10 +33,6 @@ def cacheable(argv: List[str]) -> bool:
     return argv[:1] == ["build"] and not any(a.split("=")[0] in UNCACHED_OPTIONS for a in argv)
 
 
-def _path(root: Path, argv: List[str]) -> Path:
-    return stat_record.record_path(root, RECORD_DIR, argv, ENV_KEYS)
-
-
 class _StoredGraph:
     """The recorded graph, written for the engine with the same data as analysis wrote it
     (compact: json's fast encoder, where analysis's indented file takes it 30 ms)."""
@@ -63,41 +59,37 @@ def store(invocation, analysis, header: str, lines: List[str], cache_options) ->
     payload = {"graph": analysis.graph.to_json(), "header": header, "lines": lines,
                "analysis_files": session.analysis_files(), "jobs": options.jobs,
                "keep_going": options.keep_going, "cache": asdict(cache_options)}
-    stat_record.write(session.root, _path(session.root, options.argv),
+    stat_record.write(session.root, record_path(session.root, options.argv),
                       payload["analysis_files"], payload, options.started)
 
 
-def build_if_analysed(argv: List[str]) -> Optional[int]:
-    """Run the recorded graph of an identical earlier build if nothing analysis read changed;
-    None when the build must load and analyse."""
-    from bfbuild.errors import BfError
-    from bfbuild.lock import WorkspaceLock
-    from bfbuild.loading.workspace import find_root
+def record_path(root: Path, argv: List[str]) -> Path:
+    return stat_record.record_path(root, RECORD_DIR, argv, ENV_KEYS)
 
-    started = time.time()
-    try:
-        root = find_root()
-    except BfError:
-        return None
-    path = _path(root, argv)
+
+def plan(root: Path, argv: List[str]) -> Optional[Dict]:
+    """The recorded plan of this command line if nothing analysis read changed since (under
+    the workspace lock); None when the build must load and analyse."""
+    path = record_path(root, argv)
     if not cacheable(argv) or not path.exists():
         return None
-    with WorkspaceLock(root, argv):
-        plan = stat_record.check(root, path)
-        if plan is None:
-            return None
-        return _execute(root, argv, plan, started)
+    return stat_record.check(root, path)
 
 
-def _execute(root: Path, argv: List[str], plan: Dict, started: float) -> int:
+def execute(root: Path, argv: List[str], plan: Dict, started: float, last) -> int:
+    """Run the plan; `last` is (report, changed files) of the no-op record, or None."""
     from bfbuild import noop
     from bfbuild.engine import runner
+    from bfbuild.incremental import graph_digest
     from bfbuild.session import action_files
 
     print(plan["header"] + " (analysis unchanged, reused)")
-    result = runner.execute(root, _StoredGraph(plan["graph"]), jobs=plan["jobs"],
+    graph = plan["graph"]
+    digest = graph_digest(graph)
+    result = runner.execute(root, _StoredGraph(graph), jobs=plan["jobs"],
                             keep_going=plan["keep_going"],
-                            cache=runner.CacheOptions(**plan["cache"]))
+                            cache=runner.CacheOptions(**plan["cache"]),
+                            engine_graph=_touched_part(root, graph, digest, last))
     ran, cached = len(result.ran), len(result.from_cache)
     print(f"bfbuild: {'done' if result.ok else 'FAILED'}: {ran} action(s) run, {cached} from cache, "
           f"{result.total_actions - ran - cached} up to date, {result.seconds:.2f}s "
@@ -105,7 +97,17 @@ def _execute(root: Path, argv: List[str], plan: Dict, started: float) -> int:
     if not result.ok:
         return 1
     print("\n".join(plan["lines"]))
-    noop.write(root, argv, plan["analysis_files"] + action_files(root, plan["graph"]),
-               {"lines": plan["lines"], "actions": len(plan["graph"]["actions"])}, started,
-               noop.outputs(plan["graph"]))
+    noop.write(root, argv, plan["analysis_files"] + action_files(root, graph),
+               {"lines": plan["lines"], "actions": len(graph["actions"]), "graph": digest},
+               started, noop.outputs(graph))
     return 0
+
+
+def _touched_part(root: Path, graph: Dict, digest: str, last):
+    """The part of the graph the changes since this command's last success reach
+    (bfbuild.incremental); None for the whole graph."""
+    from bfbuild.incremental import narrowed, touched_actions
+
+    if last is None or last[0].get("graph") != digest:
+        return None
+    return _StoredGraph(narrowed(graph, touched_actions(root, graph, last[1])))

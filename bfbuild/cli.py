@@ -83,13 +83,9 @@ def _load(argv):
 def _main(argv: List[str]) -> int:
     started = time.time()
     if argv[:1] and argv[0] in REPLAYABLE and "--rerun" not in argv:
-        from bfbuild.noop import answer_if_unchanged
+        from bfbuild.replay import replay
 
-        if answer_if_unchanged(argv):
-            return EXIT_OK
-        from bfbuild.analysis_cache import build_if_analysed
-
-        status = build_if_analysed(argv)
+        status = replay(argv)
         if status is not None:
             return status
     from bfbuild.plugins import collect_axes, collect_named

@@ -22,13 +22,19 @@ from bfbuild.layout import BUILD_RECORD, NOOP_DIR
 
 
 
-def _record_path(root: Path, argv: List[str]) -> Path:
+def record_path(root: Path, argv: List[str]) -> Path:
     return stat_record.record_path(root, NOOP_DIR, argv)
 
 
 def check(root: Path, argv: List[str]) -> Optional[Dict]:
     """The stored report when nothing the last identical command depended on has changed."""
-    return stat_record.check(root, _record_path(root, argv))
+    return stat_record.check(root, record_path(root, argv))
+
+
+def changes(root: Path, argv: List[str]):
+    """(the stored report, the files changed since) of the last identical command; None when
+    there is no usable record (bfbuild.stat_record.changes)."""
+    return stat_record.changes(root, record_path(root, argv))
 
 
 def code_files() -> List[str]:
@@ -47,7 +53,7 @@ def write(root: Path, argv: List[str], files: Iterable[str], report: Dict, start
     """Record the state after a successful build that began at `started`, with the report a
     repeat prints; `produced` are the build's outputs (every other file edited during the build
     keeps the record from holding)."""
-    stat_record.write(root, _record_path(root, argv), files, report, started, produced)
+    stat_record.write(root, record_path(root, argv), files, report, started, produced)
 
 
 def outputs(graph: Dict) -> List[str]:
@@ -55,29 +61,12 @@ def outputs(graph: Dict) -> List[str]:
     return [output for action in graph["actions"] for output in action["outputs"]]
 
 
-def answer_if_unchanged(argv: List[str]) -> bool:
-    """Print the stored report of an identical earlier command when nothing it depended on
-    changed; False when the command must run."""
-    from bfbuild.errors import BfError
-    from bfbuild.lock import WorkspaceLock
-    from bfbuild.loading.workspace import find_root
-
-    started = time.time()
-    try:
-        root = find_root()
-    except BfError:
-        return False
-    if not _record_path(root, argv).exists():
-        return False  # never recorded: the lock (and bfout/) is not ours to create here
-    with WorkspaceLock(root, argv):
-        report = check(root, argv)
-        if report is None:
-            return False
-        record = root / BUILD_RECORD
-        if record.exists():
-            record.write_text("")
+def answer(root: Path, report: Dict, started: float) -> None:
+    """Print the stored report of the identical earlier command (under the workspace lock)."""
+    record = root / BUILD_RECORD
+    if record.exists():
+        record.write_text("")
     for line in report["lines"]:
         print(line)
     print(f"bfbuild: nothing changed since the last identical command: {report['actions']} "
           f"action(s) up to date, engine not started, {time.time() - started:.3f}s")
-    return True

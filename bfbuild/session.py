@@ -149,13 +149,6 @@ class Session:
 
 def action_files(root: Path, graph: Dict) -> List[str]:
     """Every input, output and header (from the depfiles) of the actions of a graph's JSON."""
-    from bfbuild.engine.steps import header_dependencies
+    from bfbuild.incremental import action_files as files_of
 
-    files: List[str] = []
-    for action in graph["actions"]:
-        files += action["inputs"]
-        files += action["outputs"]
-        if action.get("depfile"):
-            files += header_dependencies({"depfile": str(root / action["depfile"]),
-                                          "inputs": list(action["inputs"])}, only_existing=False)
-    return files
+    return [name for action in graph["actions"] for name in files_of(root, action)]

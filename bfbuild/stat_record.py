@@ -19,7 +19,7 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from bfbuild.digest import file_sha256_or_none
 from bfbuild.layout import PENDING_JOURNAL
@@ -64,6 +64,45 @@ def _full(base: str, name: str) -> str:
 
 def check(root: Path, path: Path) -> Optional[Dict]:
     """The payload of a record when every file it lists is as recorded, else None."""
+    record = _read(root, path)
+    if record is None:
+        return None
+    racy, base = record.get("racy", {}), str(root)
+    for name, expected in record["files"].items():
+        if not _holds(base, name, expected, racy):
+            return None
+    _settle(path, record, set())
+    return record["payload"]
+
+
+def changes(root: Path, path: Path) -> Optional[Tuple[Dict, Set[str]]]:
+    """(payload, the names of the files that are not as recorded), or None without a usable
+    record. Same test as check(), but every file is looked at."""
+    record = _read(root, path)
+    if record is None:
+        return None
+    racy, base = record.get("racy", {}), str(root)
+    changed = {name for name, expected in record["files"].items()
+               if not _holds(base, name, expected, racy)}
+    _settle(path, record, changed)
+    return record["payload"], changed
+
+
+def _settle(path: Path, record: Dict, changed: Set[str]) -> None:
+    """Drop from the record the racy files whose contents were just found as recorded and whose
+    timestamp tick has passed: a later edit gives them a newer mtime, so their stat suffices
+    from now on (git refreshes its index so). Saves hashing them again at every check."""
+    too_recent = (time.time() - RACY_SECONDS) * 1e9
+    settled = [name for name, digest in record["racy"].items()
+               if digest is not None and name not in changed
+               and isinstance(record["files"][name], list) and record["files"][name][1] < too_recent]
+    if settled:
+        for name in settled:
+            del record["racy"][name]
+        _store(path, record)
+
+
+def _read(root: Path, path: Path) -> Optional[Dict]:
     if (root / PENDING_JOURNAL).exists():
         return None  # a killed build left outputs nothing vouches for: the engine removes them
     try:
@@ -72,15 +111,15 @@ def check(root: Path, path: Path) -> Optional[Dict]:
         return None
     if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
         return None
-    racy = record.get("racy", {})
-    base = str(root)
-    for name, expected in record["files"].items():
-        full = _full(base, name)
-        if fingerprint(full) != expected:
-            return None
-        if name in racy and (racy[name] is None or file_sha256_or_none(full) != racy[name]):
-            return None  # changed within its timestamp tick, or a racy folder: cannot tell
-    return record["payload"]
+    return record
+
+
+def _holds(base: str, name: str, expected, racy: Dict) -> bool:
+    full = _full(base, name)
+    if fingerprint(full) != expected:
+        return False
+    # A file changed within its timestamp tick, or a racy folder, cannot be told by its stat.
+    return name not in racy or (racy[name] is not None and file_sha256_or_none(full) == racy[name])
 
 
 def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
@@ -104,6 +143,10 @@ def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
             record["files"][name] = CHANGED_DURING
         elif state[1] >= racy_after:
             record["racy"][name] = file_sha256_or_none(full)
+    _store(path, record)
+
+
+def _store(path: Path, record: Dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(record))

@@ -39,9 +39,11 @@ def build_and_report(invocation, labels, configs, keep_going=None):
 def record_noop(invocation, analysis, lines: List[str]) -> None:
     """After a success: the report a repeat of this command line may replay (bfbuild.noop)."""
     from bfbuild import noop
+    from bfbuild.incremental import graph_digest
 
     session = invocation.session
     noop.write(session.root, invocation.options.argv, session.dependency_files(analysis),
-               {"lines": lines, "actions": len(analysis.graph.actions)},
+               {"lines": lines, "actions": len(analysis.graph.actions),
+                "graph": graph_digest(analysis.graph.to_json())},
                invocation.options.started,
                [output for action in analysis.graph.actions for output in action.outputs])

@@ -17,7 +17,7 @@ from typing import List, Optional, Tuple
 from bfbuild.analysis.graph import ActionGraph
 from bfbuild.engine.progress import ERASE, wants_live
 from bfbuild.engine.record import ActionRecord, read_build_record
-from bfbuild.layout import BUILD_RECORD, GRAPH_FILE, STATE_DIR
+from bfbuild.layout import BUILD_RECORD, ENGINE_GRAPH_FILE, GRAPH_FILE, STATE_DIR
 from bfbuild.lock import held_lock_fds
 
 ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
@@ -58,7 +58,9 @@ class BuildResult:
 
 
 def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = False,
-            cache: Optional[CacheOptions] = None) -> BuildResult:
+            cache: Optional[CacheOptions] = None, engine_graph=None) -> BuildResult:
+    """Build `graph` (written to GRAPH_FILE for other tools); the engine walks `engine_graph`
+    instead when given: the part of it a change reaches (bfbuild.incremental)."""
     started = time.time()
     state = root / STATE_DIR
     state.mkdir(parents=True, exist_ok=True)
@@ -67,8 +69,12 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     graph.write(graph_file)
     if record_file.exists():
         record_file.unlink()
-    if not graph.goals:
-        return BuildResult(ok=True, total_actions=0, seconds=time.time() - started)
+    if engine_graph is not None:
+        graph_file = root / ENGINE_GRAPH_FILE
+        engine_graph.write(graph_file)
+    if not (engine_graph or graph).goals:
+        return BuildResult(ok=True, total_actions=len(graph.actions),
+                           seconds=time.time() - started)
     argv = [sys.executable, "-m", "SCons", "-f", str(ENGINE_SCRIPT), "-C", str(root), "-Q", "-s",
             "--hash-format=sha256", "--no-site-dir", f"-j{jobs or os.cpu_count() or 1}",
             f"BFGRAPH={graph_file}", f"BFRECORD={record_file}", f"BFSTATE={state}",

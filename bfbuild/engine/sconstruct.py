@@ -32,6 +32,7 @@ from bfbuild.engine.progress import DEFAULT_COLUMNS, Progress
 from bfbuild.engine.record import ActionRecord
 from bfbuild.engine.steps import header_dependencies, run_action
 from bfbuild.engine.supervision import die_with_parent, fault_point
+from bfbuild.stat_record import RACY_SECONDS
 
 die_with_parent(int(ARGUMENTS["BFPARENT"]))
 
@@ -151,7 +152,13 @@ for index, spec in enumerate(graph["actions"]):
 def _discard_changed_outputs(output_nodes):
     """Delete outputs whose contents are not the ones SCons recorded when it built them (edited
     by hand, damaged): SCons would trust them as up to date and feed them downstream. A file whose
-    size and mtime are the recorded ones is taken as unchanged; any other is hashed."""
+    size and mtime (whole seconds, as SCons records it) are the recorded ones is taken as
+    unchanged, unless that mtime is close to the database's last write: an edit within the same
+    second would look the same (the racy case of bfbuild.stat_record). Any other is hashed."""
+    try:
+        racy_after = os.stat(SCONSIGN + ".dblite").st_mtime - RACY_SECONDS
+    except OSError:
+        racy_after = 0.0
     for output in output_nodes:
         ninfo = getattr(output.get_stored_info(), "ninfo", None)
         recorded = getattr(ninfo, "csig", None)
@@ -161,7 +168,7 @@ def _discard_changed_outputs(output_nodes):
             info = os.stat(output.get_abspath())
         except OSError:
             continue
-        if (info.st_size == getattr(ninfo, "size", None)
+        if (info.st_size == getattr(ninfo, "size", None) and info.st_mtime < racy_after
                 and int(info.st_mtime) == getattr(ninfo, "timestamp", None)):
             continue
         # (SCons's own get_csig() is not yet set to sha256 while this script is read.)

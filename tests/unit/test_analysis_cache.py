@@ -107,3 +107,58 @@ def test_a_command_with_header_values_is_never_recorded():
     assert cacheable(["build", "//x"])
     assert not cacheable(["build", "//x", "--remote-header", "Authorization=Bearer s3cret"])
     assert not cacheable(["build", "//x", "--remote-header=Authorization=Bearer s3cret"])
+
+
+# A chain for the narrowed builds (bfbuild.incremental): in_a -> a -> top, and b beside them.
+CHAIN = {**FILES, "pkg/BUILD.yaml": (
+    "a:\n  rule: tagged\n  src: in_a.txt\n  tag: a\n"
+    "top:\n  rule: tagged\n  src: :a\n  tag: top\n"
+    "b:\n  rule: tagged\n  src: in_b.txt\n  tag: b\n"), "pkg/in_a.txt": "A\n", "pkg/in_b.txt": "B\n"}
+A, TOP, B = (f"bfout/any-any-any/pkg/{name}/{name}.txt" for name in ("a", "top", "b"))
+
+
+@pytest.fixture
+def chain(make_workspace, tmp_path):
+    root = make_workspace(CHAIN, base=False)
+    _age(root)
+    env = {**os.environ, "BFBUILD_CACHE_DIR": str(tmp_path / "cache")}
+
+    def build(*labels):
+        proc = subprocess.run([sys.executable, "-m", "bfbuild", "build", *labels], cwd=root,
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+    build("//pkg:top", "//pkg:b")
+    return root, build
+
+
+def test_an_edit_sends_the_engine_only_the_actions_it_reaches(chain):
+    root, build = chain
+    _touch_later(root / "pkg/in_a.txt", "A2\n")
+    out = build("//pkg:top", "//pkg:b")
+    assert "reused" in out and "2 action(s) run, 0 from cache, 1 up to date" in out
+    assert "[2/2]" in out and "/3]" not in out  # the engine walked two actions of three
+    assert (root / TOP).read_text() == "top:a:A2\n" and (root / B).read_text() == "b:B\n"
+    assert "nothing changed" in build("//pkg:top", "//pkg:b")
+
+
+def test_a_removed_or_damaged_output_is_rebuilt_and_an_identical_one_stops_there(chain):
+    root, build = chain
+    (root / A).unlink()
+    out = build("//pkg:top", "//pkg:b")
+    # a again (run or from the cache); top's input came back identical: it stops there.
+    assert "TAG //pkg:a" in out and "TAG //pkg:top" not in out and "2 up to date" in out
+    assert (root / A).read_text() == "a:A\n"
+    _touch_later(root / TOP, "damaged\n")
+    out = build("//pkg:top", "//pkg:b")
+    assert "TAG //pkg:top" in out and "TAG //pkg:a" not in out and "2 up to date" in out
+    assert (root / TOP).read_text() == "top:a:A\n"
+
+
+def test_an_output_another_command_line_rebuilt_reaches_its_readers(chain):
+    root, build = chain
+    _touch_later(root / "pkg/in_a.txt", "A3\n")
+    build("//pkg:a")  # another command line: a's output changes outside this one's record
+    out = build("//pkg:top", "//pkg:b")
+    assert "1 action(s) run" in out
+    assert (root / TOP).read_text() == "top:a:A3\n"
