@@ -1,7 +1,8 @@
 """The `bfbuild` command: hands the command to the workspace's build server, or runs it here.
 
 It must start fast: only the standard library's cheapest modules are imported on the way to the
-server (`python -X importtime -m bfbuild build ...` shows it). The server (bfbuild.server) runs
+server (`python -X importtime -m bfbuild build ...` shows it): no `re`, and the C module
+`_signal` instead of `signal` (which imports `enum`, 5 ms). The server (bfbuild.server) runs
 the command with the client's terminal, folder and environment and sends back how it ended;
 this process forwards Ctrl-C, SIGTERM and SIGHUP to it and exits the same way.
 
@@ -11,9 +12,8 @@ the background for the next command. docs/server.md has the details.
 """
 from __future__ import annotations
 
+import _signal as signal
 import os
-import re
-import signal
 import sys
 
 OFF_VALUES = ("0", "false", "no", "off")
@@ -24,7 +24,6 @@ FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 RESTART = "restart"
 LOG_LIMIT = 1 << 20  # the server's log starts afresh beyond this
 START_SECONDS = 10.0  # for the new server to listen (it binds before its imports)
-_WORKSPACE_LINE = re.compile(rb"^workspace\s*:[ \t]*[^\s{#]", re.MULTILINE)
 
 
 def main(argv=None) -> int:
@@ -57,7 +56,7 @@ def find_root(start: str):
     while True:
         try:
             with open(os.path.join(here, "BUILD.yaml"), "rb") as handle:
-                if _WORKSPACE_LINE.search(handle.read()):
+                if declares_workspace(handle.read()):
                     return here
         except OSError:
             pass
@@ -65,6 +64,18 @@ def find_root(start: str):
         if parent == here:
             return None
         here = parent
+
+
+def declares_workspace(text: bytes) -> bool:
+    """A line `workspace: NAME` (a value, not a block or a comment), as the loader wants."""
+    for line in text.split(b"\n"):
+        if line.startswith(b"workspace"):
+            rest = line[len(b"workspace"):].lstrip(b" \t")
+            if rest.startswith(b":"):
+                value = rest[1:].lstrip(b" \t")
+                if value and value[:1] not in b"{#\r\f\v":
+                    return True
+    return False
 
 
 def _through_server(argv):

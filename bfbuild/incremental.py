@@ -58,8 +58,11 @@ def touched_actions(root: Path, graph: Dict, changed: Set[str]) -> List[int]:
     return sorted(reached)
 
 
-def narrowed(graph: Dict, indices: List[int]) -> Dict:
-    """The graph of those actions alone, their outputs its goals."""
+def narrowed(graph: Dict, indices: List[int], changed: Set[str]) -> Dict:
+    """The graph of those actions alone, their outputs its goals. `changed_outputs` tells the
+    engine which of their outputs are not as the last build left them: only those can have been
+    edited or damaged since (bfbuild/engine/sconstruct.py checks them)."""
     actions = [graph["actions"][index] for index in indices]
-    return {**graph, "goals": [output for action in actions for output in action["outputs"]],
-            "actions": actions}
+    outputs = [output for action in actions for output in action["outputs"]]
+    return {**graph, "goals": outputs, "actions": actions,
+            "changed_outputs": [output for output in outputs if output in changed]}

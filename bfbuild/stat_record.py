@@ -6,9 +6,12 @@ folder, the names in it; a file that does not exist is recorded as absent, so cr
 invalidates the record). A record holds only while every file still has that state.
 
 A stat can miss an edit that lands in the same timestamp tick as the record (the "racy" case that
-fools timestamp deciders). As git does for its index, files modified less than RACY_SECONDS
-before the record was written are not trusted on their stat alone: the record keeps their sha256,
-and the check compares contents for them.
+fools timestamp deciders). As git does for its index, files modified within that tick before the
+record was written are not trusted on their stat alone: the record keeps their sha256, and the
+check compares contents for them. How long a tick is depends on the file system: a file whose
+mtime has a fraction of a second comes from one that stamps with the kernel's clock (a tick of
+at most 10 ms; FINE_RACY_NS leaves a wide margin); a whole-second mtime may come from one that
+keeps seconds only (or two, as FAT does): RACY_SECONDS.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from bfbuild.digest import file_sha256_or_none
 from bfbuild.layout import PENDING_JOURNAL
 
 RACY_SECONDS = 2.0
+FINE_RACY_NS = 100_000_000
 RECORD_VERSION = 2
 # A file changed while the command ran may have been read before the change: its state now does
 # not describe what was built. Timestamps come from the kernel's coarse clock (a tick late at
@@ -92,10 +96,11 @@ def _settle(path: Path, record: Dict, changed: Set[str]) -> None:
     """Drop from the record the racy files whose contents were just found as recorded and whose
     timestamp tick has passed: a later edit gives them a newer mtime, so their stat suffices
     from now on (git refreshes its index so). Saves hashing them again at every check."""
-    too_recent = (time.time() - RACY_SECONDS) * 1e9
+    now = time.time()
     settled = [name for name, digest in record["racy"].items()
                if digest is not None and name not in changed
-               and isinstance(record["files"][name], list) and record["files"][name][1] < too_recent]
+               and isinstance(record["files"][name], list)
+               and not _racy(record["files"][name][1], now)]
     if settled:
         for name in settled:
             del record["racy"][name]
@@ -130,7 +135,6 @@ def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
     written_at = time.time()
     record = {"version": RECORD_VERSION, "written_at": written_at, "files": {}, "racy": {},
               "payload": payload}
-    racy_after = (written_at - RACY_SECONDS) * 1e9
     changed_after = None if started is None else started * 1e9 - CHANGED_DURING_MARGIN_NS
     produced = set(produced)
     base = str(root)
@@ -141,9 +145,16 @@ def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
             continue
         if changed_after is not None and state[2] >= changed_after and name not in produced:
             record["files"][name] = CHANGED_DURING
-        elif state[1] >= racy_after:
+        elif _racy(state[1], written_at):
             record["racy"][name] = file_sha256_or_none(full)
     _store(path, record)
+
+
+def _racy(mtime_ns: int, then: float) -> bool:
+    """Whether a file with this mtime may still change within its timestamp tick at time
+    `then` (time.time()), unseen by stat."""
+    window = FINE_RACY_NS if mtime_ns % 1_000_000_000 else RACY_SECONDS * 1e9
+    return mtime_ns >= then * 1e9 - window
 
 
 def _store(path: Path, record: Dict) -> None:

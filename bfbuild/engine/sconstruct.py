@@ -178,5 +178,7 @@ def _discard_changed_outputs(output_nodes):
             output.clear_memoized_values()
 
 
-_discard_changed_outputs(all_outputs)
+# A narrowed graph (bfbuild.incremental) names the outputs that changed since the last build.
+suspects = graph.get("changed_outputs")
+_discard_changed_outputs(all_outputs if suspects is None else [node(path) for path in suspects])
 Default([node(goal) for goal in graph["goals"]])

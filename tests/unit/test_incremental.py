@@ -39,10 +39,11 @@ def test_a_changed_or_missing_output_reaches_its_producer(tmp_path):
 
 def test_the_narrowed_graph_keeps_the_order_and_makes_its_outputs_the_goals(tmp_path):
     graph = _graph()
-    part = incremental.narrowed(graph, [0, 2, 3])
+    part = incremental.narrowed(graph, [0, 2, 3], {"a.c", "lib.a", "b.o"})
     assert [a["key"] for a in part["actions"]] == ["k-a", "k-lib", "k-app"]
     assert part["goals"] == ["a.o", "lib.a", "app"]
-    assert incremental.narrowed(graph, [])["actions"] == []
+    assert part["changed_outputs"] == ["lib.a"]  # b.o is not an output of this part
+    assert incremental.narrowed(graph, [], set())["actions"] == []
 
 
 def test_the_digest_tells_graphs_apart():

@@ -19,6 +19,7 @@ def test_an_unchanged_tree_is_answered_and_any_stat_change_is_not(tmp_path):
 
 
 def test_a_same_tick_edit_is_caught_by_content(tmp_path, monkeypatch):
+    monkeypatch.setattr(stat_record, "FINE_RACY_NS", 10 * 10**9)  # a slow tick: any machine's pace
     path = tmp_path / "fresh.c"
     path.write_text("int x = 1;\n")  # written just now: inside the racy window
     time.sleep(0.1)  # ...yet before the build started
@@ -29,6 +30,17 @@ def test_a_same_tick_edit_is_caught_by_content(tmp_path, monkeypatch):
     path.write_text("int x = 2;\n")
     monkeypatch.setattr(stat_record, "fingerprint", lambda full: recorded)
     assert noop.check(tmp_path, ["build"]) is None
+
+
+def test_the_racy_window_is_the_file_systems_tick():
+    """Sub-second mtimes come from the kernel's clock: racy for FINE_RACY_NS; whole seconds
+    may be all a file system keeps: racy for RACY_SECONDS."""
+    now = 1_800_000_000.5
+    fine_old = int((now - 0.2) * 1e9) + 1  # a fraction of a second, 0.2 s before
+    assert not stat_record._racy(fine_old, now)
+    assert stat_record._racy(int((now - 0.05) * 1e9) + 1, now)
+    assert stat_record._racy(1_799_999_999 * 10**9, now)  # whole second, 1.5 s before
+    assert not stat_record._racy(1_799_999_997 * 10**9, now)
 
 
 def test_a_file_edited_while_the_command_ran_keeps_the_record_from_holding(tmp_path):
