@@ -81,6 +81,7 @@ def execute(root: Path, argv: List[str], plan: Dict, started: float, last) -> in
     from bfbuild import noop
     from bfbuild.engine import runner
     from bfbuild.incremental import graph_digest
+    from bfbuild.outcome import settled
     from bfbuild.session import action_files
 
     print(plan["header"] + " (analysis unchanged, reused)")
@@ -97,6 +98,7 @@ def execute(root: Path, argv: List[str], plan: Dict, started: float, last) -> in
     if not result.ok:
         return 1
     print("\n".join(plan["lines"]))
+    settled(0)  # the record below is for the next command (bfbuild.outcome)
     noop.write(root, argv, plan["analysis_files"] + action_files(root, graph),
                {"lines": plan["lines"], "actions": len(graph["actions"]), "graph": digest},
                started, noop.outputs(graph))

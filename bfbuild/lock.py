@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -25,6 +26,7 @@ def held_lock_fds() -> tuple:
 
 # Options whose values may be credentials: the lock file, which others read, shows only the name.
 _SECRET_OPTIONS = ("--remote-header",)
+QUIET_WAIT_SECONDS = 0.5  # a wait shorter than this goes unmentioned
 
 
 def describe_command(argv: Sequence[str]) -> str:
@@ -51,9 +53,7 @@ class WorkspaceLock:
     def __enter__(self) -> "WorkspaceLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = open(self.path, "a+")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not self._taken_within(QUIET_WAIT_SECONDS):
             self.handle.seek(0)
             holder = self.handle.read().strip() or "another bfbuild"
             print(f"bfbuild: waiting for the workspace lock ({LOCK_FILE}) held by "
@@ -65,6 +65,20 @@ class WorkspaceLock:
         self.handle.flush()
         _held.append(self.handle)
         return self
+
+    def _taken_within(self, seconds: float) -> bool:
+        """Try for a moment before saying anything: a served command that has told its client
+        the outcome still writes its records under the lock (bfbuild.outcome), for a few
+        milliseconds, while the next command of a script is already starting."""
+        ends = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= ends:
+                    return False
+                time.sleep(0.002)
 
     def __exit__(self, *exc) -> None:
         _held.remove(self.handle)

@@ -16,6 +16,7 @@ def replay(argv: List[str]) -> Optional[int]:
     """The exit status of the command answered from its records; None to run it in full."""
     from bfbuild import analysis_cache, noop
     from bfbuild.errors import BfError
+    from bfbuild.layout import LOCK_FILE
     from bfbuild.lock import WorkspaceLock
     from bfbuild.loading.workspace import find_root
 
@@ -24,15 +25,15 @@ def replay(argv: List[str]) -> Optional[int]:
         root = find_root()
     except BfError:
         return None
-    has_plan = analysis_cache.cacheable(argv) and analysis_cache.record_path(root, argv).exists()
-    if not (has_plan or noop.record_path(root, argv).exists()):
-        return None  # never recorded: the lock (and bfout/) is not ours to create here
+    if not (root / LOCK_FILE).exists():
+        return None  # never built: the lock (and bfout/) is not ours to create here
+    # Records are looked for under the lock: the command before may still be writing them.
     with WorkspaceLock(root, argv):
         last = noop.changes(root, argv)
         if last is not None and not last[1]:
             noop.answer(root, last[0], started)
             return 0
-        plan = analysis_cache.plan(root, argv) if has_plan else None
+        plan = analysis_cache.plan(root, argv)
         if plan is None:
             return None
         return analysis_cache.execute(root, argv, plan, started, last)

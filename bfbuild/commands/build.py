@@ -3,6 +3,7 @@ from bfbuild import analysis_cache
 from bfbuild.commands import EXIT_FAILED, EXIT_OK, Command
 from bfbuild.commands.options import cache_options
 from bfbuild.commands.reporting import record_noop
+from bfbuild.outcome import settled
 
 
 def _arguments(parser):
@@ -18,6 +19,7 @@ def run(invocation) -> int:
     lines = [f"  {configured.label} ({configured.config.name}): {path}"
              for configured in analysis.top for path in configured.files()]
     print("\n".join(lines))
+    settled(EXIT_OK)  # the records below are for the next command (bfbuild.outcome)
     record_noop(invocation, analysis, lines)
     analysis_cache.store(invocation, analysis, invocation.header, lines,
                          cache_options(invocation.options))

@@ -21,7 +21,7 @@ import sys
 import threading
 
 from bfbuild.engine.supervision import PR_SET_PDEATHSIG
-from bfbuild.server.protocol import LineReader
+from bfbuild.server.protocol import LineReader, send_line
 
 FORWARDABLE = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -33,11 +33,14 @@ def run(conn, request, fds, server_pid: int, close) -> None:
     def command() -> int:
         _detach_from_server(server_pid, close)
         _become_client(request, fds)
-        _watch(conn)
+        settled = threading.Event()
+        _watch(conn, settled)
+        from bfbuild import outcome
         from bfbuild.cli import main
         from bfbuild.engine import runner
 
         warm_engine.install(runner)
+        outcome.tell_with(lambda status: _tell(conn, status, settled))
         return main(request.argv)
 
     warm_engine.run_and_exit(command)
@@ -88,15 +91,32 @@ def _text(fd: int, mode: str, encoding: str, errors: str, line_buffering: bool):
                             line_buffering=line_buffering)
 
 
-def _watch(conn) -> None:
-    """Raise here the signals the client forwards; the client gone is a hang-up."""
+def _tell(conn, status: int, settled: threading.Event) -> None:
+    """The command's outcome is settled (bfbuild.outcome): the client may end now. The rest of
+    the command (its records, under the workspace lock) writes nowhere the client sees, so a
+    reader of its output (a pipe) gets its end of file at once."""
+    settled.set()
+    try:
+        send_line(conn, "exit", status)
+    except OSError:
+        pass
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _watch(conn, settled: threading.Event) -> None:
+    """Raise here the signals the client forwards; the client gone is a hang-up, unless it went
+    because the outcome was settled."""
     reader = LineReader(conn)
 
     def loop():
         while True:
             message = reader.next()
             if message is None:
-                os.kill(os.getpid(), signal.SIGHUP)
+                if not settled.is_set():
+                    os.kill(os.getpid(), signal.SIGHUP)
                 return
             word, value = message
             if word == "signal" and value.isdigit() and int(value) in FORWARDABLE:
