@@ -37,9 +37,12 @@ def tail(text: str, lines: int = 25) -> str:
 
 def child_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """The caller's environment without what would change how the tools behave: make and SCons
-    flags, and bfbuild's cache settings (a user's cache must neither serve nor be filled)."""
+    flags, bfbuild's cache settings (a user's cache must neither serve nor be filled), and
+    PYTHONDONTWRITEBYTECODE (with it, every Python start compiles the modules it imports from
+    source, as no user's machine does by default: SCons and bfbuild both pay for it)."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SCONSFLAGS", "GNUMAKEFLAGS")
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SCONSFLAGS", "GNUMAKEFLAGS",
+                        "PYTHONDONTWRITEBYTECODE")
            and not k.startswith("BFBUILD_")}
     env.update(extra or {})
     return env

@@ -43,7 +43,8 @@ class Tool:
 
 
 class Bfbuild(Tool):
-    """`python -m bfbuild build`. Its action cache, when it has one, is a folder of its own that
+    """`bfbuild build`: the command a user types, installed beside the interpreter (`python -m
+    bfbuild` when it is not). Its action cache, when it has one, is a folder of its own that
     starts empty and goes with the outputs when the workspace is wiped for a clean build."""
 
     def __init__(self, root: Path, jobs: int, python: str, extra: Sequence[str] = (),
@@ -52,6 +53,8 @@ class Bfbuild(Tool):
         super().__init__(root, jobs)
         self.name = name
         self.python = python
+        command = Path(python).parent / "bfbuild"
+        self.command = [str(command)] if command.is_file() else [python, "-m", "bfbuild"]
         self.extra = list(extra)
         self.cache = cache_dir or root / ".bench" / "cache"
         self.cache_option = cache_option
@@ -64,10 +67,10 @@ class Bfbuild(Tool):
 
     def start_server(self) -> None:
         """Untimed: start the server (a query needs no build) so that timed runs find it warm."""
-        self._run([self.python, "-m", "bfbuild", "query", TARGET], self.env)
+        self._run([*self.command, "query", TARGET], self.env)
 
     def stop_server(self) -> None:
-        subprocess.run([self.python, "-m", "bfbuild", "shutdown"], cwd=self.root, env=self.env,
+        subprocess.run([*self.command, "shutdown"], cwd=self.root, env=self.env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wipe(self) -> None:
@@ -78,7 +81,7 @@ class Bfbuild(Tool):
         record = self.root / STATE / "last_build.jsonl"
         before = file_stat(record)
         cache = [f"{self.cache_option}={self.cache}"] if self.cache_option else []
-        argv = [self.python, "-m", "bfbuild", "build", TARGET, "-j", str(self.jobs),
+        argv = [*self.command, "build", TARGET, "-j", str(self.jobs),
                 *cache, *self.extra, *extra]
         seconds, _ = self._run(argv, self.env)
         after = file_stat(record)

@@ -44,15 +44,23 @@ def describe_command(argv: Sequence[str]) -> str:
     return " ".join(words)
 
 
+class LockBusy(Exception):
+    """The lock is held by another command, and this one would not wait."""
+
+
 class WorkspaceLock:
-    def __init__(self, root: Path, argv: Sequence[str]):
+    def __init__(self, root: Path, argv: Sequence[str], wait: bool = True):
         self.path = root / LOCK_FILE
         self.command = describe_command(argv)
         self.handle = None
+        self.wait = wait
 
     def __enter__(self) -> "WorkspaceLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = open(self.path, "a+")
+        if not self.wait and not self._taken_within(0.0):
+            self.handle.close()
+            raise LockBusy(self.path)
         if not self._taken_within(QUIET_WAIT_SECONDS):
             self.handle.seek(0)
             holder = self.handle.read().strip() or "another bfbuild"

@@ -22,8 +22,9 @@ from bfbuild.layout import BUILD_RECORD, NOOP_DIR
 
 
 
-def record_path(root: Path, argv: List[str]) -> Path:
-    return stat_record.record_path(root, NOOP_DIR, argv)
+def record_path(root: Path, argv: List[str], cwd: Optional[str] = None,
+                environ: Optional[Dict[str, str]] = None) -> Path:
+    return stat_record.record_path(root, NOOP_DIR, argv, cwd=cwd, environ=environ)
 
 
 def check(root: Path, argv: List[str]) -> Optional[Dict]:
@@ -31,10 +32,10 @@ def check(root: Path, argv: List[str]) -> Optional[Dict]:
     return stat_record.check(root, record_path(root, argv))
 
 
-def changes(root: Path, argv: List[str]):
+def changes(root: Path, argv: List[str], path: Optional[Path] = None):
     """(the stored report, the files changed since) of the last identical command; None when
     there is no usable record (bfbuild.stat_record.changes)."""
-    return stat_record.changes(root, record_path(root, argv))
+    return stat_record.changes(root, path or record_path(root, argv))
 
 
 def code_files() -> List[str]:
@@ -61,12 +62,13 @@ def outputs(graph: Dict) -> List[str]:
     return [output for action in graph["actions"] for output in action["outputs"]]
 
 
-def answer(root: Path, report: Dict, started: float) -> None:
+def answer(root: Path, report: Dict, started: float, out=None) -> None:
     """Print the stored report of the identical earlier command (under the workspace lock)."""
+    out = out or sys.stdout
     record = root / BUILD_RECORD
     if record.exists():
         record.write_text("")
     for line in report["lines"]:
-        print(line)
+        print(line, file=out)
     print(f"bfbuild: nothing changed since the last identical command: {report['actions']} "
-          f"action(s) up to date, engine not started, {time.time() - started:.3f}s")
+          f"action(s) up to date, engine not started, {time.time() - started:.3f}s", file=out)

@@ -50,13 +50,16 @@ def fingerprint(path: str):
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def record_path(root: Path, folder: str, argv: List[str], env_keys: Iterable[str] = ()) -> Path:
+def record_path(root: Path, folder: str, argv: List[str], env_keys: Iterable[str] = (),
+                cwd: Optional[str] = None, environ: Optional[Dict[str, str]] = None) -> Path:
     """Where the record of this command line lives: keyed by the argv, the current folder
     (patterns may be relative to it), PATH, the interpreter and the environment variables the
-    command reads."""
-    key = json.dumps({"argv": argv, "cwd": os.getcwd(), "path": os.environ.get("PATH", ""),
-                      "python": sys.executable,
-                      "env": {name: os.environ.get(name) for name in sorted(env_keys)}},
+    command reads (this process's folder and environment unless given: the build server asks
+    for its clients')."""
+    environ = os.environ if environ is None else environ
+    key = json.dumps({"argv": argv, "cwd": os.getcwd() if cwd is None else cwd,
+                      "path": environ.get("PATH", ""), "python": sys.executable,
+                      "env": {name: environ.get(name) for name in sorted(env_keys)}},
                      sort_keys=True)
     return root / folder / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
 

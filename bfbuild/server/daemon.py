@@ -182,6 +182,12 @@ class Server:
                     self._close(refusal[1])
                 protocol.send_line(conn, *refusal)
                 return None
+            from bfbuild.server import noop_answer  # after the bind, with the warm imports
+
+            if noop_answer.answered(request, fds[1]):
+                protocol.send_line(conn, "exit", 0)
+                log(f"answered: bfbuild {describe_command(request.argv)} (nothing changed)")
+                return None
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
             pid = os.fork()

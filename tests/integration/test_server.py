@@ -161,15 +161,16 @@ def test_a_server_starts_serves_again_warm_gives_local_results_and_shuts_down(se
     # The client ends once the outcome is settled; the command's process then writes its
     # records (bfbuild.outcome) and ends too.
     assert pid and served.wait_until_gone(10.0, keep=[pid]) == [] and served.processes() == [pid]
-    again = served.run("build", TARGET)  # the no-op answer, from the same server
+    again = served.run("build", TARGET)  # the no-op answer, by the server itself
     assert "nothing changed" in again.stdout and served.pid() == pid
+    assert f"[{pid}] answered: bfbuild build {TARGET} (nothing changed)" in served.log()
     served.ws.append(HEADER, EDIT)
     edited = served.run("build", TARGET)
     assert served.pid() == pid
     ends = time.monotonic() + 10  # the last command ends after its client (bfbuild.outcome)
-    while served.log().count(f"[{pid}] command ") < 6 and time.monotonic() < ends:
+    while served.log().count(f"[{pid}] command ") < 4 and time.monotonic() < ends:
         time.sleep(0.02)
-    assert served.log().count(f"[{pid}] command ") == 6  # three commands, started and ended
+    assert served.log().count(f"[{pid}] command ") == 4  # two commands, started and ended
     # What one process reported and wrote for the same edit: the same compiles, the same bytes.
     assert _summary(edited.stdout) == _summary(local["stdout"])
     assert served.ws.path(ARCHIVE).read_bytes() == local["archive"]
@@ -253,3 +254,17 @@ def test_ctrl_c_and_a_second_client_reach_the_server(served):
     assert client.returncode == 130 and "interrupted" in err
     assert served.wait_until_gone(3.0, keep=[served.pid()]) == []
     assert _lock_is_free(served.ws)
+
+
+def test_a_noop_behind_a_busy_lock_waits_in_a_command_process(served):
+    """The server answers a no-op itself only while the workspace lock is free; otherwise a
+    command process waits for the lock, as a local bfbuild does, then answers."""
+    served.run("build", TARGET)
+    with open(served.ws.path("bfout/.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = served.start("build", TARGET)
+        time.sleep(1.5)
+        assert client.poll() is None  # not answered past the lock
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0 and "nothing changed" in out
+    assert "waiting for the workspace lock" in err
