@@ -29,7 +29,10 @@ from bfbuild.layout import PENDING_JOURNAL
 
 RACY_SECONDS = 2.0
 FINE_RACY_NS = 100_000_000
-RECORD_VERSION = 2
+RECORD_VERSION = 3
+# A record's first line: this and the sha256 of the JSON below it. A record damaged on disk,
+# or edited, fails the check and counts as none: the command then does the whole work.
+_HEADER = b"bfbuild-record sha256="
 # A file changed while the command ran may have been read before the change: its state now does
 # not describe what was built. Timestamps come from the kernel's coarse clock (a tick late at
 # most), hence the margin before the command's start.
@@ -74,7 +77,7 @@ def check(root: Path, path: Path) -> Optional[Dict]:
     record = _read(root, path)
     if record is None:
         return None
-    racy, base = record.get("racy", {}), str(root)
+    racy, base = record["racy"], str(root)
     for name, expected in record["files"].items():
         if not _holds(base, name, expected, racy):
             return None
@@ -88,7 +91,7 @@ def changes(root: Path, path: Path) -> Optional[Tuple[Dict, Set[str]]]:
     record = _read(root, path)
     if record is None:
         return None
-    racy, base = record.get("racy", {}), str(root)
+    racy, base = record["racy"], str(root)
     changed = {name for name, expected in record["files"].items()
                if not _holds(base, name, expected, racy)}
     _settle(path, record, changed)
@@ -102,8 +105,7 @@ def _settle(path: Path, record: Dict, changed: Set[str]) -> None:
     now = time.time()
     settled = [name for name, digest in record["racy"].items()
                if digest is not None and name not in changed
-               and isinstance(record["files"][name], list)
-               and not _racy(record["files"][name][1], now)]
+               and _stat_like(record["files"].get(name)) and not _racy(record["files"][name][1], now)]
     if settled:
         for name in settled:
             del record["racy"][name]
@@ -114,10 +116,15 @@ def _read(root: Path, path: Path) -> Optional[Dict]:
     if (root / PENDING_JOURNAL).exists():
         return None  # a killed build left outputs nothing vouches for: the engine removes them
     try:
-        record = json.loads(path.read_text())
+        head, _, body = path.read_bytes().partition(b"\n")
+        if head != _HEADER + hashlib.sha256(body).hexdigest().encode():
+            return None  # damaged or edited: as if there were none
+        record = json.loads(body)
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
+        return None
+    if not all(isinstance(record.get(key), dict) for key in ("files", "racy", "payload")):
         return None
     return record
 
@@ -153,6 +160,10 @@ def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
     _store(path, record)
 
 
+def _stat_like(state) -> bool:
+    return isinstance(state, list) and len(state) == 4 and isinstance(state[1], int)
+
+
 def _racy(mtime_ns: int, then: float) -> bool:
     """Whether a file with this mtime may still change within its timestamp tick at time
     `then` (time.time()), unseen by stat."""
@@ -163,5 +174,6 @@ def _racy(mtime_ns: int, then: float) -> bool:
 def _store(path: Path, record: Dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(record))
+    body = json.dumps(record).encode()
+    tmp.write_bytes(_HEADER + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     os.replace(tmp, path)

@@ -72,6 +72,8 @@ def execute(root: Path, graph: ActionGraph, jobs: int = 0, keep_going: bool = Fa
     if engine_graph is not None:
         graph_file = root / ENGINE_GRAPH_FILE
         engine_graph.write(graph_file)
+    else:  # the whole graph: no part of an earlier build may pass for this one's
+        (root / ENGINE_GRAPH_FILE).unlink(missing_ok=True)
     if not (engine_graph or graph).goals:
         return BuildResult(ok=True, total_actions=len(graph.actions),
                            seconds=time.time() - started)

@@ -162,3 +162,20 @@ def test_an_output_another_command_line_rebuilt_reaches_its_readers(chain):
     out = build("//pkg:top", "//pkg:b")
     assert "1 action(s) run" in out
     assert (root / TOP).read_text() == "top:a:A3\n"
+
+
+@pytest.mark.parametrize("damage", [b"", b"{}", b"not json at all \xff", None])
+def test_damaged_records_cost_the_shortcut_only(chain, damage):
+    """Every record under bfout/.bfbuild damaged (emptied, replaced, or one byte flipped): the
+    next build does the whole work, right, with no traceback."""
+    root, build = chain
+    _touch_later(root / "pkg/in_a.txt", "A4\n")
+    for folder in ("analysis", "noop"):
+        for record in (root / "bfout/.bfbuild" / folder).glob("*.json"):
+            data = record.read_bytes()
+            record.write_bytes(damage if damage is not None
+                               else data[:-3] + bytes([data[-3] ^ 1]) + data[-2:])
+    out = build("//pkg:top", "//pkg:b")
+    assert "reused" not in out and "Traceback" not in out
+    assert (root / TOP).read_text() == "top:a:A4\n" and (root / B).read_text() == "b:B\n"
+    assert "nothing changed" in build("//pkg:top", "//pkg:b")

@@ -3,7 +3,14 @@ import json
 import os
 import time
 
+import pytest
+
 from bfbuild import incremental, stat_record
+
+
+def _body(record):
+    """A record's JSON, below its checksum line."""
+    return json.loads(record.read_bytes().partition(b"\n")[2])
 
 
 def _action(key, inputs, outputs, depfile=None):
@@ -75,13 +82,13 @@ def test_a_racy_file_confirmed_after_its_tick_is_checked_by_stat_alone_from_then
     path.write_text("int x;\n")
     record = tmp_path / "record.json"
     stat_record.write(tmp_path, record, ["fresh.c"], {"ok": 1})
-    assert "fresh.c" in json.loads(record.read_text())["racy"]
+    assert "fresh.c" in _body(record)["racy"]
     assert stat_record.check(tmp_path, record) == {"ok": 1}
-    assert "fresh.c" in json.loads(record.read_text())["racy"]  # its tick has not passed yet
+    assert "fresh.c" in _body(record)["racy"]  # its tick has not passed yet
     later = time.time() + stat_record.RACY_SECONDS + 1
     monkeypatch.setattr(stat_record.time, "time", lambda: later)
     assert stat_record.changes(tmp_path, record) == ({"ok": 1}, set())
-    assert json.loads(record.read_text())["racy"] == {}
+    assert _body(record)["racy"] == {}
     path.write_text("int y;\n")  # an edit after the tick: a newer mtime, seen by stat
     assert stat_record.check(tmp_path, record) is None
 
@@ -97,4 +104,26 @@ def test_a_racy_file_edited_within_its_tick_stays_changed_and_racy(tmp_path, mon
     later = time.time() + stat_record.RACY_SECONDS + 1
     monkeypatch.setattr(stat_record.time, "time", lambda: later)
     assert stat_record.changes(tmp_path, record) == ({"ok": 1}, {"fresh.c"})
-    assert "fresh.c" in json.loads(record.read_text())["racy"]
+    assert "fresh.c" in _body(record)["racy"]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "edit", "empty", "old format"])
+def test_a_damaged_record_counts_as_none(tmp_path, damage):
+    (tmp_path / "a.c").write_text("a")
+    record = tmp_path / "record.json"
+    stat_record.write(tmp_path, record, ["a.c"], {"lines": ["ok"], "actions": 1})
+    data = record.read_bytes()
+    head, _, body = data.partition(b"\n")
+    if damage == "flip":
+        data = data[:-5] + bytes([data[-5] ^ 1]) + data[-4:]
+    elif damage == "truncate":
+        data = data[:len(data) // 2]
+    elif damage == "edit":  # valid JSON, another payload, the old checksum
+        data = head + b"\n" + body.replace(b'"ok"', b'"no"')
+    elif damage == "empty":
+        data = b""
+    else:
+        data = body  # a record without its checksum line
+    record.write_bytes(data)
+    assert stat_record.check(tmp_path, record) is None
+    assert stat_record.changes(tmp_path, record) is None
