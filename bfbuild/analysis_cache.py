@@ -112,4 +112,5 @@ def _touched_part(root: Path, graph: Dict, digest: str, last):
 
     if last is None or last[0].get("graph") != digest:
         return None
-    return _StoredGraph(narrowed(graph, touched_actions(root, graph, last[1]), last[1]))
+    touched = touched_actions(root, graph, last[1])
+    return None if touched is None else _StoredGraph(narrowed(graph, touched, last[1]))

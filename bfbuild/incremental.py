@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, List, Optional, Set
 
 
 def action_files(root: Path, action: Dict) -> List[str]:
@@ -36,11 +36,14 @@ def graph_digest(graph: Dict) -> str:
     return hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
 
 
-def touched_actions(root: Path, graph: Dict, changed: Set[str]) -> List[int]:
+def touched_actions(root: Path, graph: Dict, changed: Set[str]) -> Optional[List[int]]:
     """The indices, in graph order, of the actions that read or write a changed file, and of
-    every action downstream of them."""
+    every action downstream of them; None when a changed file is no action's (a goal that is a
+    source file, say): only the whole graph then says what to do about it."""
     actions = graph["actions"]
     files = [action_files(root, action) for action in actions]
+    if not changed.issubset(name for names in files for name in names):
+        return None
     readers: Dict[str, List[int]] = {}
     for index, names in enumerate(files):
         outputs = set(actions[index]["outputs"])

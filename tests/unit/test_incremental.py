@@ -34,7 +34,9 @@ def test_a_changed_source_reaches_its_action_and_everything_downstream(tmp_path)
     assert incremental.touched_actions(tmp_path, graph, {"a.c"}) == [0, 2, 3]
     assert incremental.touched_actions(tmp_path, graph, {"h.h"}) == [1, 2, 3]  # a header
     assert incremental.touched_actions(tmp_path, graph, {"c.c"}) == [4]
-    assert incremental.touched_actions(tmp_path, graph, {"unrelated.txt"}) == []
+    # A file no action reads or writes (a source goal, a file of analysis): the whole graph.
+    assert incremental.touched_actions(tmp_path, graph, {"unrelated.txt"}) is None
+    assert incremental.touched_actions(tmp_path, graph, set()) == []
 
 
 def test_a_changed_or_missing_output_reaches_its_producer(tmp_path):
