@@ -20,6 +20,12 @@ def tell_with(teller: Optional[Callable[[int], None]]) -> None:
     _teller = teller
 
 
+def awaited() -> bool:
+    """Whether someone waits for the outcome before the command ends (a served command): then
+    work that follows it, such as the engine writing its database, need not be waited for."""
+    return _teller is not None
+
+
 def settled(status: int) -> None:
     """The command will end with `status`; anything it does from here on prints nothing."""
     global _teller

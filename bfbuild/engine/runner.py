@@ -1,9 +1,11 @@
 """Runs the SCons engine on an action graph and reads back what it did."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from bfbuild import outcome
 from bfbuild.analysis.graph import ActionGraph
 from bfbuild.engine.progress import ERASE, wants_live
 from bfbuild.engine.record import ActionRecord, read_build_record
@@ -136,9 +139,19 @@ def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.Comple
 
     Terminal and `timeout` signals are forwarded to the whole group (SCons stops cleanly, its
     compilers with it); after the engine is gone the signal takes its usual effect here. If this
-    process is killed outright, the engine kills its group itself (engine.supervision)."""
-    proc = _launch_engine(argv, cwd=root, env=env, stderr=subprocess.PIPE,
-                            start_new_session=True, pass_fds=held_lock_fds())
+    process is killed outright, the engine kills its group itself (engine.supervision).
+
+    When someone waits for the command's outcome (a served command, bfbuild.outcome), the engine
+    says when its last action is done and the build succeeded (BFDONE): the result is returned
+    then, while the engine writes SCons's database; this process waits for it before it ends
+    (the engine dies with it), and the engine holds the workspace lock until it is done."""
+    done = os.pipe() if outcome.awaited() else None
+    if done:
+        argv = [*argv, f"BFDONE={done[1]}"]
+    proc = _launch_engine(argv, cwd=root, env=env, stderr=subprocess.PIPE, start_new_session=True,
+                          pass_fds=(*held_lock_fds(), *([done[1]] if done else [])))
+    if done:
+        os.close(done[1])
     received = []
 
     def forward(signum, _frame):
@@ -151,7 +164,7 @@ def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.Comple
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED} if in_main_thread else {}
     try:
-        stderr = proc.communicate()[1]
+        stderr, returncode = _until_done(proc, done[0] if done else None)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -159,4 +172,40 @@ def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.Comple
         if received[0] == signal.SIGINT:
             raise KeyboardInterrupt
         signal.raise_signal(received[0])
-    return subprocess.CompletedProcess(argv, proc.returncode, None, stderr)
+    return subprocess.CompletedProcess(argv, returncode, None, stderr)
+
+
+def _until_done(proc, done_fd: Optional[int]) -> Tuple[bytes, int]:
+    """(the engine's stderr, its exit status): at its end, or, with `done_fd`, as soon as it
+    says its build succeeded (then its end is waited for when this process ends)."""
+    if done_fd is None:
+        return proc.communicate()[1], proc.returncode
+    chunks, stderr_fd = [], proc.stderr.fileno()
+    watched = [stderr_fd, done_fd]
+    while stderr_fd in watched:
+        ready = select.select(watched, [], [])[0]
+        if done_fd in ready:
+            said = os.read(done_fd, 64)
+            watched.remove(done_fd)
+            os.close(done_fd)
+            if said.startswith(b"ok"):
+                atexit.register(_finish, proc)
+                return b"".join(chunks), 0
+        if stderr_fd in ready:
+            data = os.read(stderr_fd, 65536)
+            if data:
+                chunks.append(data)
+            else:
+                watched.remove(stderr_fd)
+    if done_fd in watched:
+        os.close(done_fd)
+    proc.wait()
+    return b"".join(chunks), proc.returncode
+
+
+def _finish(proc) -> None:
+    """The engine's end, after its result was returned: its database write, then its exit."""
+    rest = proc.stderr.read()
+    proc.wait()
+    if rest:
+        sys.stderr.write(rest.decode(errors="replace"))

@@ -66,11 +66,30 @@ _write_database = SCons.SConsign.write
 
 
 def _write_database_then_clear_journal():
-    """SCons's end-of-build write, made durable before the journal that covers it is dropped."""
+    """SCons's end-of-build write, made durable before the journal that covers it is dropped.
+    Every action is done by now: a runner that asked for it (BFDONE, a descriptor) hears that the
+    build succeeded before this write (bfbuild.engine.runner: a served command tells its client)."""
+    _tell_runner_done()
     _write_database()
     fault_point("database-written")
     os.sync()
     journal.clear()
+
+
+def _tell_runner_done():
+    done_fd = ARGUMENTS.get("BFDONE")
+    if not done_fd:
+        return
+    from SCons.Script import Main
+
+    progress.close()
+    sys.stdout.flush()
+    succeeded = Main.exit_status == 0 and Main.this_build_status == 0
+    try:
+        os.write(int(done_fd), b"ok\n" if succeeded else b"failed\n")
+        os.close(int(done_fd))
+    except OSError:
+        pass
 
 
 SCons.SConsign.write = _write_database_then_clear_journal

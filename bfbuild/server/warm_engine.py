@@ -48,8 +48,8 @@ def install(runner) -> None:
 
 
 class ForkedEngine:
-    """subprocess.Popen's part the runner uses (pid, communicate(), returncode), for an engine
-    forked from this process. Called with the runner's Popen arguments."""
+    """subprocess.Popen's part the runner uses (pid, stderr, communicate(), wait(), returncode),
+    for an engine forked from this process. Called with the runner's Popen arguments."""
 
     def __init__(self, argv, cwd, env, stderr=None, start_new_session=True, pass_fds=()):
         read_end, write_end = os.pipe()
@@ -60,14 +60,19 @@ class ForkedEngine:
             os.close(read_end)
             _engine(argv[3:], str(cwd), env, write_end, set(pass_fds))
         os.close(write_end)
-        self._stderr = read_end
+        self.stderr = open(read_end, "rb")
         self.returncode = None
 
+    def wait(self) -> int:
+        if self.returncode is None:
+            _pid, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+            self.stderr.close()
+        return self.returncode
+
     def communicate(self):
-        with open(self._stderr, "rb") as pipe:
-            data = pipe.read()
-        _pid, status = os.waitpid(self.pid, 0)
-        self.returncode = os.waitstatus_to_exitcode(status)
+        data = self.stderr.read()
+        self.wait()
         return None, data
 
 

@@ -268,3 +268,20 @@ def test_a_noop_behind_a_busy_lock_waits_in_a_command_process(served):
     out, err = client.communicate(timeout=60)
     assert client.returncode == 0 and "nothing changed" in out
     assert "waiting for the workspace lock" in err
+
+
+def test_a_served_build_ends_its_engine_after_the_outcome_and_a_failure_is_one(served):
+    """The client has its status once the last action is done; the engine's database write
+    follows, under the lock, and a failed build is never told as a success."""
+    served.run("build", TARGET)
+    served.ws.append(HEADER, "\n#define BF_ENGINE_AFTER 1\n")
+    done = served.run("build", TARGET)
+    assert "bfbuild: done" in done.stdout
+    pid = served.pid()
+    assert served.wait_until_gone(10.0, keep=[pid]) == []
+    assert not served.ws.path("bfout/.bfbuild/pending_outputs").exists()  # the database is written
+    assert "nothing changed" in served.run("build", TARGET).stdout
+    served.ws.append(HEADER, "\n#error a broken header\n")
+    broken = served.start("build", TARGET)
+    out, err = broken.communicate(timeout=120)
+    assert broken.returncode == 1 and "a broken header" in out + err and "bfbuild: FAILED" in out
