@@ -55,7 +55,25 @@ class WorkspaceLock:
         self.handle = None
         self.wait = wait
 
+    @classmethod
+    def adopted(cls, root: Path, argv: Sequence[str], handle) -> "WorkspaceLock":
+        """The lock another process took and handed over to this one (it inherited `handle`, the
+        locked file: the build server forks a command with the lock it took for it)."""
+        lock = cls(root, argv)
+        lock.handle = handle
+        return lock
+
+    def hand_over(self):
+        """Stop holding the lock as this object, without releasing it: the returned file stays
+        locked for the process that inherits it (see adopted); this process closes its own copy."""
+        _held.remove(self.handle)
+        handle, self.handle = self.handle, None
+        return handle
+
     def __enter__(self) -> "WorkspaceLock":
+        if self.handle is not None:  # adopted: already locked
+            self._note_holder()
+            return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = open(self.path, "a+")
         if not self.wait and not self._taken_within(0.0):
@@ -67,12 +85,15 @@ class WorkspaceLock:
             print(f"bfbuild: waiting for the workspace lock ({LOCK_FILE}) held by "
                   f"{holder}", file=sys.stderr, flush=True)
             fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self._note_holder()
+        return self
+
+    def _note_holder(self) -> None:
         self.handle.seek(0)
         self.handle.truncate()
         self.handle.write(f"pid {os.getpid()}: bfbuild {self.command}\n")
         self.handle.flush()
         _held.append(self.handle)
-        return self
 
     def _taken_within(self, seconds: float) -> bool:
         """Try for a moment before saying anything: a served command that has told its client

@@ -184,19 +184,29 @@ class Server:
                 return None
             from bfbuild.server import noop_answer  # after the bind, with the warm imports
 
-            if noop_answer.answered(request, fds[1]):
+            looked = noop_answer.look(request, fds[1])
+            if looked == noop_answer.ANSWERED:
                 protocol.send_line(conn, "exit", 0)
                 log(f"answered: bfbuild {describe_command(request.argv)} (nothing changed)")
                 return None
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                if looked is not None:
+                    looked.release()
+                raise
             if pid == 0:
                 from bfbuild.server import request as child
 
+                if looked is not None:
+                    looked.in_command()
                 others = [c.fileno() for c in self.children.values()]
                 child.run(conn, request, fds, os.getppid(),
                           [self.listener.fileno(), *self.private_fds, *others])
+            if looked is not None:
+                looked.in_server()
             protocol.send_line(conn, "accepted", pid)
             log(f"command {pid}: bfbuild {describe_command(request.argv)}")  # no header values
             return pid

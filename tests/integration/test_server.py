@@ -280,6 +280,7 @@ def test_a_served_build_ends_its_engine_after_the_outcome_and_a_failure_is_one(s
     pid = served.pid()
     assert served.wait_until_gone(10.0, keep=[pid]) == []
     assert not served.ws.path("bfout/.bfbuild/pending_outputs").exists()  # the database is written
+    assert _lock_is_free(served.ws)  # the lock the server took and handed to the command
     assert "nothing changed" in served.run("build", TARGET).stdout
     served.ws.append(HEADER, "\n#error a broken header\n")
     broken = served.start("build", TARGET)
