@@ -18,7 +18,7 @@ import time
 
 import SCons.SConsign
 from SCons.Script import (ARGUMENTS, Action, AlwaysBuild, Default,  # noqa: F401
-                          DefaultEnvironment, Environment, SConsignFile)
+                          DefaultEnvironment, Environment)
 
 # The bfbuild that analysed the graph runs its actions, even in a workspace holding a `bfbuild`
 # folder of its own (SCons puts the workspace first on sys.path).
@@ -57,11 +57,14 @@ atexit.register(progress.close)
 journal = Journal(state_dir)
 journal.discard_pending()
 SCONSIGN = os.path.join(state_dir, "sconsign")
-# The global calls (SConsignFile, Default, AlwaysBuild) use SCons's default environment, which
+# The global calls (Default, AlwaysBuild) use SCons's default environment, which
 # by default looks for compilers on PATH (40-60 ms). Made first without tools, it serves them
 # the same: every action is this script's own Python function, run with `env` below.
 DefaultEnvironment(tools=[])
-SConsignFile(SCONSIGN.replace("$", "$$"))  # SCons expands `$` in this name: keep it literal
+# The database's name, set as SConsignFile does but without any substitution: the global
+# SConsignFile() leaves `$` alone while the environment method would expand it, and a workspace's
+# path may hold either. (Escaping `$` as `$$` had put the database beside the workspace.)
+SCons.SConsign.File(SCONSIGN)
 _write_database = SCons.SConsign.write
 
 

@@ -179,3 +179,19 @@ def test_damaged_records_cost_the_shortcut_only(chain, damage):
     assert "reused" not in out and "Traceback" not in out
     assert (root / TOP).read_text() == "top:a:A4\n" and (root / B).read_text() == "b:B\n"
     assert "nothing changed" in build("//pkg:top", "//pkg:b")
+
+
+def test_a_workspace_whose_path_holds_a_dollar_keeps_its_database_inside(tmp_path):
+    """SCons's database goes to bfout/.bfbuild of the workspace, whatever `$` its path holds
+    (it once went to a sibling folder with the `$` doubled)."""
+    from tests.unit.conftest import write_tree
+
+    root = write_tree(tmp_path / "we$rd $$ws", CHAIN)
+    env = {**os.environ, "BFBUILD_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "bfbuild", "build", "//pkg:top"], cwd=root,
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (root / "bfout/.bfbuild/sconsign.dblite").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "we$rd $$ws"]
+    assert "nothing changed" in proc.stdout
