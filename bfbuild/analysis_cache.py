@@ -98,10 +98,11 @@ def execute(root: Path, argv: List[str], plan: Dict, started: float, last) -> in
     if not result.ok:
         return 1
     print("\n".join(plan["lines"]))
+    outputs = stat_record.snapshot(root, noop.outputs(graph))  # as they are when it ends
     settled(0)  # the record below is for the next command (bfbuild.outcome)
     noop.write(root, argv, plan["analysis_files"] + action_files(root, graph),
                {"lines": plan["lines"], "actions": len(graph["actions"]), "graph": digest},
-               started, noop.outputs(graph))
+               started, outputs)
     return 0
 
 

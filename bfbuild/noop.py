@@ -50,10 +50,10 @@ def code_files() -> List[str]:
 
 
 def write(root: Path, argv: List[str], files: Iterable[str], report: Dict, started: float,
-          produced: Iterable[str]) -> None:
+          produced) -> None:
     """Record the state after a successful build that began at `started`, with the report a
-    repeat prints; `produced` are the build's outputs (every other file edited during the build
-    keeps the record from holding)."""
+    repeat prints; `produced` are the build's outputs, or their stat_record.snapshot() taken as
+    the build ended (every other file edited during the build keeps the record from holding)."""
     stat_record.write(root, record_path(root, argv), files, report, started, produced)
 
 

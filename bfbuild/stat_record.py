@@ -137,18 +137,39 @@ def _holds(base: str, name: str, expected, racy: Dict) -> bool:
     return name not in racy or (racy[name] is not None and file_sha256_or_none(full) == racy[name])
 
 
+def snapshot(root: Path, names: Iterable[str]) -> Dict[str, Tuple]:
+    """The state of the files a command produced, as it ends: (fingerprint, sha256 when within
+    its tick, else None) per name. A record written later (after the outcome was told, while the
+    caller may already be changing files) takes these rather than what it would stat then."""
+    now, base, states = time.time(), str(root), {}
+    for name in set(names):
+        full = _full(base, name)
+        state = fingerprint(full)
+        racy = _stat_like(state) and _racy(state[1], now)
+        states[name] = (state, file_sha256_or_none(full) if racy else None, racy)
+    return states
+
+
 def write(root: Path, path: Path, files: Iterable[str], payload: Dict,
-          started: Optional[float] = None, produced: Iterable[str] = ()) -> None:
+          started: Optional[float] = None, produced=()) -> None:
     """Record the state of `files` now, with the payload a later check returns. With `started`
     (the command's start, time.time()), a file other than those the command `produced` whose
-    status changed since then is recorded as changed, so that the record never holds for it."""
+    status changed since then is recorded as changed, so that the record never holds for it.
+    `produced`: the names of the outputs, or their snapshot() taken when the command ended (the
+    state recorded for them then)."""
     written_at = time.time()
     record = {"version": RECORD_VERSION, "written_at": written_at, "files": {}, "racy": {},
               "payload": payload}
     changed_after = None if started is None else started * 1e9 - CHANGED_DURING_MARGIN_NS
+    taken = produced if isinstance(produced, dict) else {}
     produced = set(produced)
     base = str(root)
     for name in sorted(set(files)):
+        if name in taken:
+            record["files"][name], digest, racy = taken[name]
+            if racy:
+                record["racy"][name] = digest
+            continue
         full = _full(base, name)
         state = record["files"][name] = fingerprint(full)
         if state is None or state[0] == "dir":

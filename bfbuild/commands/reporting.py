@@ -36,8 +36,9 @@ def build_and_report(invocation, labels, configs, keep_going=None):
     return analysis, result
 
 
-def record_noop(invocation, analysis, lines: List[str]) -> None:
-    """After a success: the report a repeat of this command line may replay (bfbuild.noop)."""
+def record_noop(invocation, analysis, lines: List[str], outputs=None) -> None:
+    """After a success: the report a repeat of this command line may replay (bfbuild.noop).
+    `outputs`: the outputs' stat_record.snapshot() taken as the build ended, if it was taken."""
     from bfbuild import noop
     from bfbuild.incremental import graph_digest
 
@@ -46,4 +47,4 @@ def record_noop(invocation, analysis, lines: List[str]) -> None:
                {"lines": lines, "actions": len(analysis.graph.actions),
                 "graph": graph_digest(analysis.graph.to_json())},
                invocation.options.started,
-               [output for action in analysis.graph.actions for output in action.outputs])
+               outputs or [output for action in analysis.graph.actions for output in action.outputs])

@@ -168,13 +168,18 @@ def test_an_output_another_command_line_rebuilt_reaches_its_readers(chain):
 def test_damaged_records_cost_the_shortcut_only(chain, damage):
     """Every record under bfout/.bfbuild damaged (emptied, replaced, or one byte flipped): the
     next build does the whole work, right, with no traceback."""
+    import fcntl
+
     root, build = chain
     _touch_later(root / "pkg/in_a.txt", "A4\n")
-    for folder in ("analysis", "noop"):
-        for record in (root / "bfout/.bfbuild" / folder).glob("*.json"):
-            data = record.read_bytes()
-            record.write_bytes(damage if damage is not None
-                               else data[:-3] + bytes([data[-3] ^ 1]) + data[-2:])
+    # Under the lock: a served build may still be writing its records after its client ended.
+    with open(root / "bfout/.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for folder in ("analysis", "noop"):
+            for record in (root / "bfout/.bfbuild" / folder).glob("*.json"):
+                data = record.read_bytes()
+                record.write_bytes(damage if damage is not None
+                                   else data[:-3] + bytes([data[-3] ^ 1]) + data[-2:])
     out = build("//pkg:top", "//pkg:b")
     assert "reused" not in out and "Traceback" not in out
     assert (root / TOP).read_text() == "top:a:A4\n" and (root / B).read_text() == "b:B\n"

@@ -61,3 +61,23 @@ def test_a_file_edited_while_the_command_ran_keeps_the_record_from_holding(tmp_p
     source.write_text("int b;\n")  # edited during the next build, after the compile read it
     stat_record.write(tmp_path, record, ["a.c", "a.o"], {"ok": 2}, started, ["a.o"])
     assert stat_record.check(tmp_path, record) is None
+
+
+def test_outputs_changed_after_the_outcome_keep_the_record_from_holding(tmp_path):
+    """A served build tells its client the outcome, then writes its records: an output removed
+    or rewritten in between is recorded as it was when the build ended, so the next command
+    sees the change (without the snapshot, the record would describe the removed file)."""
+    from bfbuild import stat_record
+
+    started = time.time()
+    (tmp_path / "a.o").write_text("built\n")
+    (tmp_path / "b.o").write_text("built\n")
+    outputs = stat_record.snapshot(tmp_path, ["a.o", "b.o"])
+    (tmp_path / "a.o").unlink()  # the caller, as soon as it has the outcome
+    (tmp_path / "b.o").write_text("built\n")  # rewritten in place, same size, same tick maybe
+    record = tmp_path / "record.json"
+    stat_record.write(tmp_path, record, ["a.o", "b.o"], {"ok": 1}, started, outputs)
+    assert stat_record.changes(tmp_path, record)[1] >= {"a.o"}
+    (tmp_path / "a.o").write_text("built\n")
+    changed = stat_record.changes(tmp_path, record)[1]
+    assert "a.o" in changed  # another inode: not what the build left
