@@ -145,6 +145,7 @@ def _run_supervised(argv: List[str], root: Path, env: dict) -> subprocess.Comple
     says when its last action is done and the build succeeded (BFDONE): the result is returned
     then, while the engine writes SCons's database; this process waits for it before it ends
     (the engine dies with it), and the engine holds the workspace lock until it is done."""
+    _finish_earlier_engines()  # one engine at a time on the database and the journal
     done = os.pipe() if outcome.awaited() else None
     if done:
         argv = [*argv, f"BFDONE={done[1]}"]
@@ -189,7 +190,9 @@ def _until_done(proc, done_fd: Optional[int]) -> Tuple[bytes, int]:
             watched.remove(done_fd)
             os.close(done_fd)
             if said.startswith(b"ok"):
-                atexit.register(_finish, proc)
+                if not _still_running:
+                    atexit.register(_finish_earlier_engines)
+                _still_running.append(proc)
                 return b"".join(chunks), 0
         if stderr_fd in ready:
             data = os.read(stderr_fd, 65536)
@@ -203,9 +206,16 @@ def _until_done(proc, done_fd: Optional[int]) -> Tuple[bytes, int]:
     return b"".join(chunks), proc.returncode
 
 
-def _finish(proc) -> None:
-    """The engine's end, after its result was returned: its database write, then its exit."""
-    rest = proc.stderr.read()
-    proc.wait()
-    if rest:
-        sys.stderr.write(rest.decode(errors="replace"))
+_still_running = []  # engines whose result was returned while they write their database
+
+
+def _finish_earlier_engines() -> None:
+    """Wait for the engines whose result was returned early (their database write, then their
+    exit): before another engine starts (a command that builds twice, as `bfbuild pgo` does),
+    and before this process ends (the engine dies with it)."""
+    while _still_running:
+        proc = _still_running.pop(0)
+        rest = proc.stderr.read()
+        proc.wait()
+        if rest:
+            sys.stderr.write(rest.decode(errors="replace"))

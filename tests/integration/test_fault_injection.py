@@ -93,6 +93,11 @@ def _wait_until_gone(ws, seconds=10.0):
     return _engine_processes(ws)
 
 
+# The kills above are of a bfbuild running in one process (its own engine a child of it), even
+# when the suite runs through servers (BFBUILD_TEST_SERVER=1); the server's own cases follow.
+LOCAL = {**os.environ, "BFBUILD_SERVER": "0"}
+
+
 # Spread over the whole edited build (about 70 renames on a 2-CPU matrix): the first and last
 # outputs, points in between, the instant between journal and rename, and the instant after
 # SCons wrote its database but before the journal was emptied.
@@ -107,7 +112,7 @@ def test_a_build_killed_at_a_chosen_instant_then_reverted_rebuilds_to_clean_byte
     env_fault = {"BFBUILD_FAULT": fault}
     proc = subprocess.run([sys.executable, "-m", "bfbuild", *BUILD], cwd=built.root,
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **env_fault})
+                          env={**LOCAL, **env_fault})
     _revert(built, originals)
     # bfbuild died of the SIGKILL: the fault point was reached.
     assert proc.returncode == -signal.SIGKILL, (fault, proc.returncode, proc.stdout)
@@ -121,7 +126,7 @@ def test_builds_killed_from_outside_at_random_moments_rebuild_to_clean_bytes(bui
         originals = _edit(built)
         proc = subprocess.Popen([sys.executable, "-m", "bfbuild", *BUILD], cwd=built.root,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=LOCAL)
         time.sleep(rng.uniform(0.3, 4.0))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -132,7 +137,7 @@ def test_builds_killed_from_outside_at_random_moments_rebuild_to_clean_bytes(bui
 
 def _start_and_wait_for_engine(ws, *args):
     proc = subprocess.Popen([sys.executable, "-m", "bfbuild", *args], cwd=ws.root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=LOCAL)
     ends = time.monotonic() + 60
     while time.monotonic() < ends and not _engine_processes(ws):
         time.sleep(0.02)
@@ -231,5 +236,27 @@ def test_with_the_server_killing_the_client_stops_its_command_and_engine(
             break
         time.sleep(0.05)
     assert log.splitlines()[-1].endswith(": signal 1"), log
+    _revert(built, originals)
+    _assert_clean_bytes(built, reference)
+
+
+def test_with_the_server_a_kill_after_the_outcome_costs_a_rebuild_not_a_wrong_output(
+        built, reference, server_env):
+    """A served build tells its client the outcome once its last action is done; its engine
+    then writes the database, meanwhile. Killed right after that write (before the journal is
+    emptied), the command is either told already (success: the outputs are the edit's) or dies
+    of the kill first; either way the next build (reverted) deletes what the journal names and
+    rebuilds to clean bytes."""
+    originals = _edit(built)
+    proc = subprocess.run([sys.executable, "-m", "bfbuild", *BUILD], cwd=built.root,
+                          capture_output=True, text=True, timeout=600,
+                          env={**server_env, "BFBUILD_FAULT": "database-written:1"})
+    told = proc.returncode == 0 and "bfbuild: done" in proc.stdout
+    assert told or proc.returncode == -signal.SIGKILL, (proc.stdout, proc.stderr)
+    ends = time.monotonic() + 10
+    while time.monotonic() < ends and _served_processes(built, server_env):
+        time.sleep(0.05)
+    assert _served_processes(built, server_env) == []
+    assert built.path("bfout/.bfbuild/pending_outputs").exists()  # killed before it was emptied
     _revert(built, originals)
     _assert_clean_bytes(built, reference)

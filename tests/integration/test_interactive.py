@@ -140,6 +140,7 @@ def _killed_outright_leaves_no_emulator(workspace, env):
     """bfbuild killed with SIGKILL while the kernel waits at its prompt (no chance to stop QEMU,
     which waits for input forever): QEMU goes with it."""
     master, slave = pty.openpty()
+    env = {**env, "BFBUILD_SERVER": "0"}  # QEMU a child of this bfbuild, even when the suite runs served
     proc = subprocess.Popen([sys.executable, "-m", "bfbuild", "run", "//images:tinyllama",
                              "--interactive", "--timeout", "180"],
                             cwd=workspace.root, stdin=slave, stdout=slave, stderr=slave, env=env)

@@ -45,7 +45,18 @@ def server_processes(root, folder=None):
             continue
         if b"bfbuild.server" in words and os.fsencode(str(root)) in words:
             found.append(int(pid))
+    if folder:  # any other server of the workspace too (one in another folder, as a suite run
+        # through servers has): a server is the one whose parent is not one of these processes
+        servers |= {pid for pid in found if _parent(pid) not in found}
     return [pid for pid in found if pid not in servers]
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class Served:
