@@ -80,9 +80,8 @@ def execute(root: Path, argv: List[str], plan: Dict, started: float, last) -> in
     """Run the plan; `last` is (report, changed files) of the no-op record, or None."""
     from bfbuild import noop
     from bfbuild.engine import runner
-    from bfbuild.incremental import graph_digest
+    from bfbuild.incremental import graph_digest, graph_files
     from bfbuild.outcome import settled
-    from bfbuild.session import action_files
 
     print(plan["header"] + " (analysis unchanged, reused)")
     graph = plan["graph"]
@@ -100,7 +99,7 @@ def execute(root: Path, argv: List[str], plan: Dict, started: float, last) -> in
     print("\n".join(plan["lines"]))
     outputs = stat_record.snapshot(root, noop.outputs(graph))  # as they are when it ends
     settled(0)  # the record below is for the next command (bfbuild.outcome)
-    noop.write(root, argv, plan["analysis_files"] + action_files(root, graph),
+    noop.write(root, argv, plan["analysis_files"] + graph_files(root, graph),
                {"lines": plan["lines"], "actions": len(graph["actions"]), "graph": digest},
                started, outputs)
     return 0

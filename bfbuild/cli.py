@@ -16,7 +16,6 @@ from bfbuild.commands import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, NEEDS_LOCK, NEED
 from bfbuild import __version__
 from bfbuild.errors import BfError
 
-REPLAYABLE = ("build", "test")  # answered by the no-op record before any plugin is loaded
 DEFAULT_COMMAND = "run"  # `bfbuild //images:tinyllama`: a label without a command runs it
 
 
@@ -82,9 +81,9 @@ def _load(argv):
 
 def _main(argv: List[str]) -> int:
     started = time.time()
-    if argv[:1] and argv[0] in REPLAYABLE and "--rerun" not in argv:
-        from bfbuild.replay import replay
+    from bfbuild.replay import replay, replayable
 
+    if replayable(argv):  # answered from its records before any plugin is loaded
         status = replay(argv)
         if status is not None:
             return status

@@ -29,6 +29,11 @@ def action_files(root: Path, action: Dict) -> List[str]:
     return files
 
 
+def graph_files(root: Path, graph: Dict) -> List[str]:
+    """Every input, output and header of every action of a graph's JSON."""
+    return [name for action in graph["actions"] for name in action_files(root, action)]
+
+
 def graph_digest(graph: Dict) -> str:
     """What the record's file list was made from: goals, and each action's key and files."""
     shape = [graph["goals"], [(a["key"], a["inputs"], a["outputs"], a.get("depfile"))

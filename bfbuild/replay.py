@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import List, Optional
 
 
+REPLAYABLE = ("build", "test")  # commands a no-op record can answer
 _handed = None  # (root, argv, the locked file, what the no-op record said), from the server
+
+
+def replayable(argv: List[str]) -> bool:
+    """Whether this command line may be answered from its records (`--rerun` asks for a run)."""
+    return bool(argv) and argv[0] in REPLAYABLE and "--rerun" not in argv
 
 
 def hand_over(root: Path, argv: List[str], locked_file, last) -> None:

@@ -111,7 +111,9 @@ class Session:
 
     def dependency_files(self, analysis: Analysis) -> List[str]:
         """Everything this build depended on, for the no-op record (bfbuild.noop)."""
-        return self.analysis_files() + action_files(self.root, analysis.graph.to_json())
+        from bfbuild.incremental import graph_files
+
+        return self.analysis_files() + graph_files(self.root, analysis.graph.to_json())
 
     def analysis_files(self) -> List[str]:
         """Everything loading and analysis read: YAML files and the folders searched for them,
@@ -146,9 +148,3 @@ class Session:
         self.plugins.hook.bfbuild_build_finished(result=result)
         return result
 
-
-def action_files(root: Path, graph: Dict) -> List[str]:
-    """Every input, output and header (from the depfiles) of the actions of a graph's JSON."""
-    from bfbuild.incremental import action_files as files_of
-
-    return [name for action in graph["actions"] for name in files_of(root, action)]

@@ -14,14 +14,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from bfbuild import outcome
-from bfbuild.analysis.graph import ActionGraph
 from bfbuild.engine.progress import ERASE, wants_live
 from bfbuild.engine.record import ActionRecord, read_build_record
 from bfbuild.layout import BUILD_RECORD, ENGINE_GRAPH_FILE, GRAPH_FILE, STATE_DIR
 from bfbuild.lock import held_lock_fds
+
+if TYPE_CHECKING:  # an annotation only: importing analysis costs a replayed build 30 ms
+    from bfbuild.analysis.graph import ActionGraph
 
 ENGINE_SCRIPT = Path(__file__).with_name("sconstruct.py")
 _ACTION_FAILED = re.compile(r"^scons: \*\*\* \[.*\] Error 1$")

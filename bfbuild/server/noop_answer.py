@@ -23,8 +23,8 @@ from bfbuild.errors import BfError
 from bfbuild.layout import LOCK_FILE
 from bfbuild.loading.workspace import find_root
 from bfbuild.lock import LockBusy, WorkspaceLock
+from bfbuild.replay import replayable
 
-REPLAYABLE = ("build", "test")  # as bfbuild.cli answers them
 ATOMIC_WRITE = 4096  # PIPE_BUF: a writable pipe takes this much at once
 ANSWERED = "answered"
 
@@ -55,7 +55,7 @@ def look(request, stdout_fd: int):
     """ANSWERED when the command was answered here (its report written, its status 0); a
     Handover when the record shows changes; None otherwise."""
     started, argv = time.time(), request.argv
-    if not argv or argv[0] not in REPLAYABLE or "--rerun" in argv:
+    if not replayable(argv):
         return None
     try:
         root = find_root(Path(request.cwd))
