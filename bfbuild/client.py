@@ -16,6 +16,8 @@ import _signal as signal
 import os
 import sys
 
+from bfbuild.workspace_key import declares_workspace
+
 OFF_VALUES = ("0", "false", "no", "off")
 DEFAULT_ON = True  # users get the server; the test suite turns it off (tests/conftest.py)
 NO_SERVER = "--no-server"
@@ -64,18 +66,6 @@ def find_root(start: str):
         if parent == here:
             return None
         here = parent
-
-
-def declares_workspace(text: bytes) -> bool:
-    """A line `workspace: NAME` (a value, not a block or a comment), as the loader wants."""
-    for line in text.split(b"\n"):
-        if line.startswith(b"workspace"):
-            rest = line[len(b"workspace"):].lstrip(b" \t")
-            if rest.startswith(b":"):
-                value = rest[1:].lstrip(b" \t")
-                if value and value[:1] not in b"{#\r\f\v":
-                    return True
-    return False
 
 
 def _through_server(argv):

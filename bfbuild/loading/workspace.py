@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -11,13 +10,13 @@ from typing import TYPE_CHECKING
 
 from bfbuild.errors import BfError, did_you_mean
 from bfbuild.layout import BUILD_FILE, OUTPUT_DIR, STATE_DIR, TARGETS_DIR  # noqa: F401
+from bfbuild.workspace_key import declares_workspace
 
 if TYPE_CHECKING:
     from bfbuild.loading.yamlload import LocatedDict
 
 # The root file has `workspace: NAME`; a package may define a target called `workspace`, whose
 # value is a mapping (on the next lines, or `{...}`), so only a scalar on the same line counts.
-_WORKSPACE_KEY = re.compile(r"^workspace\s*:[ \t]*[^\s{#]", re.MULTILINE)
 # The core's root keys; plugins add theirs (hook bfbuild_workspace_settings).
 CORE_KEYS = ("workspace", "plugins", "defaults", "targets")
 _SKIP_DIRS = {OUTPUT_DIR, ".git", "__pycache__", "node_modules", ".pytest_cache"}
@@ -78,8 +77,8 @@ def _add_package(found: Dict[str, str], package: str, file: str) -> None:
 def _is_workspace_file(path: str) -> bool:
     # Not yet the YAML reading: a file that is no UTF-8 text is reported, with its name, when
     # it is loaded (bfbuild.loading.yamlload.load_yaml_file).
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return bool(_WORKSPACE_KEY.search(handle.read()))
+    with open(path, "rb") as handle:
+        return declares_workspace(handle.read())
 
 
 def find_root(start: Optional[Path] = None) -> Path:
